@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    NODE_ENV: nodeEnv,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: envPort(3003),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    API_URL: httpsUrl.default('https://localhost:8444'),
+    OP_ISSUER: httpsUrl.default('https://localhost:8443'),
+    API_AUDIENCE: z.string().min(1).default('api://my-api'),
+    JWKS_URI: httpsUrl.optional(),
+    DATA_DIR: z.string().default('.data'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  })
+  .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
+  .transform((e) => ({
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    publicUrl: e.API_URL,
+    issuer: e.OP_ISSUER,
+    audience: e.API_AUDIENCE,
+    jwksUri: e.JWKS_URI ?? `${e.OP_ISSUER}/jwks`,
+    dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+  }));
+
+export type ApiConfig = z.output<typeof schema>;
+
+export function loadApiConfig(env: Env): ApiConfig {
+  return loadConfig('api', schema, env);
+}

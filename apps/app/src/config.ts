@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import { devSecret, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { z } from 'zod';
+
+const schema = z
+  .object({
+    NODE_ENV: nodeEnv,
+    HOST: z.string().default('127.0.0.1'),
+    PORT: envPort(3004),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    APP_URL: httpsUrl.default('https://localhost:8445'),
+    OP_ISSUER: httpsUrl.default('https://localhost:8443'),
+    API_BASE_URL: httpsUrl.default('https://localhost:8444/api/fdx/v6'),
+    API_AUDIENCE: z.string().min(1).default('api://my-api'),
+    CLIENT_ID: z.string().min(1).default('dev-rp'),
+    CLIENT_SECRET: devSecret('dev-insecure-rp-client-secret-change-me-000000000'),
+    COOKIE_SECRET: devSecret('dev-insecure-app-cookie-secret-change-me-00000000'),
+    DATA_DIR: z.string().default('.data'),
+  })
+  .superRefine(httpsInProduction('APP_URL', 'OP_ISSUER', 'API_BASE_URL'), { when: () => true })
+  .transform((e) => ({
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    appUrl: e.APP_URL,
+    redirectUri: `${e.APP_URL}/callback`,
+    issuer: e.OP_ISSUER,
+    apiBaseUrl: e.API_BASE_URL,
+    apiAudience: e.API_AUDIENCE,
+    clientId: e.CLIENT_ID,
+    clientSecret: e.CLIENT_SECRET,
+    cookieSecret: e.COOKIE_SECRET,
+    dataDir: resolve(e.DATA_DIR),
+  }));
+
+export type AppConfig = z.output<typeof schema>;
+
+export function loadAppConfig(env: Env): AppConfig {
+  return loadConfig('app', schema, env);
+}

@@ -1,0 +1,119 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every development default secret carries this marker, so production can refuse
+ * all of them with one rule instead of a list that drifts.
+ */
+export const DEV_SECRET_MARKER = 'dev-insecure';
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(service: string, problems: readonly string[]) {
+    super(`${service}: invalid configuration\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export type Env = Record<string, string | undefined>;
+
+/** A secret with a development default that production refuses. */
+export function devSecret(devDefault: string, minLength = 32) {
+  if (!devDefault.includes(DEV_SECRET_MARKER)) {
+    throw new Error(`dev default secrets must contain "${DEV_SECRET_MARKER}"`);
+  }
+  return z.string().min(minLength, `must be at least ${minLength} characters`).default(devDefault);
+}
+
+export const envBoolean = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envInt = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const envPort = (fallback: number) => envInt(fallback, 1, 65535);
+
+export const httpsUrl = z
+  .url({ protocol: /^https?$/ })
+  .transform((u) => u.replace(/\/+$/, ''));
+
+export const nodeEnv = z.enum(['development', 'test', 'production']).default('development');
+
+function findDevSecrets(value: unknown, path: string, found: string[]): void {
+  if (typeof value === 'string') {
+    if (value.includes(DEV_SECRET_MARKER)) found.push(path);
+    return;
+  }
+  if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      findDevSecrets(inner, path ? `${path}.${key}` : key, found);
+    }
+  }
+}
+
+/**
+ * Validates the environment once, against one schema. Collects every problem
+ * into a single ConfigError; in production any value still carrying the dev
+ * marker is a problem too.
+ */
+export function loadConfig<S extends z.ZodType<{ nodeEnv: string }>>(
+  service: string,
+  schema: S,
+  env: Env,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      return `${name}: ${issue.message}`;
+    });
+    throw new ConfigError(service, problems);
+  }
+  if (result.data.nodeEnv === 'production') {
+    const found: string[] = [];
+    findDevSecrets(result.data, '', found);
+    if (found.length > 0) {
+      throw new ConfigError(
+        service,
+        found.map((p) => `${p}: uses a development default secret; production refuses it (generate one with scripts/secrets.js)`),
+      );
+    }
+  }
+  return result.data;
+}
+
+/** Loads `.env` from the app directory when present; real environment variables win. */
+export function loadDotEnv(file: string): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
+/** For main.ts: print the one configuration message and stop, instead of a stack trace. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** A refinement for env schemas: the named URL variables must be https when NODE_ENV=production. */
+export function httpsInProduction(...names: string[]) {
+  return (env: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of names) {
+      const value = env[name];
+      if (typeof value === 'string' && !value.startsWith('https://')) {
+        ctx.addIssue({ code: 'custom', path: [name], message: 'must be an https URL in production' });
+      }
+    }
+  };
+}

@@ -1,0 +1,58 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  /** Releases what the app holds (database pools, timers) once connections are drained. */
+  onClose?: () => Promise<void>;
+  /** How long in-flight requests get to finish after SIGTERM. */
+  drainMs?: number;
+}
+
+export function listen(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.once('error', reject);
+  });
+}
+
+/**
+ * Listens, then on SIGTERM/SIGINT stops accepting connections, lets in-flight requests
+ * finish (closing idle keep-alive sockets so the load balancer moves on), releases
+ * resources and exits.
+ */
+export async function serve(app: Express, options: ServeOptions): Promise<Server> {
+  const { logger } = options;
+  const server = await listen(app, options.host, options.port);
+  server.keepAliveTimeout = 65_000;
+  logger.info({ host: options.host, port: options.port }, 'listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining connections');
+    const force = setTimeout(() => {
+      logger.warn('drain timeout reached; closing remaining connections');
+      server.closeAllConnections();
+    }, options.drainMs ?? 10_000);
+    force.unref();
+    server.close(async () => {
+      try {
+        await options.onClose?.();
+        logger.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        logger.error({ err }, 'error while releasing resources');
+        process.exit(1);
+      }
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return server;
+}

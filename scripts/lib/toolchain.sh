@@ -1,0 +1,95 @@
+# Sourced by scripts/start.sh and scripts/test.sh: provisions what the project needs on a
+# fresh machine, idempotently (a second run only checks). Everything downloaded stays in
+# .tools/ (ignored) except what comes from the OS package manager.
+# shellcheck shell=bash
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+TOOLS="$ROOT/.tools"
+NODE_MAJOR_MIN=22
+NODE_SPEC="node@22"
+PNPM_SPEC="pnpm@10.34.9"
+
+log() { printf '\033[36m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[31m[setup] %s\033[0m\n' "$*" >&2; exit 1; }
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+# Node >= 22: the system one if recent enough, else the `node` package from the npm registry
+# (it ships the binary) inside .tools/.
+ensure_node() {
+  if [ -x "$TOOLS/node_modules/.bin/node" ] && [ "$(node_major "$TOOLS/node_modules/.bin/node")" -ge "$NODE_MAJOR_MIN" ]; then
+    export PATH="$TOOLS/node_modules/.bin:$PATH"
+  elif command -v node >/dev/null && [ "$(node_major node)" -ge "$NODE_MAJOR_MIN" ]; then
+    :
+  else
+    command -v npm >/dev/null || die "npm is required to provision Node >= $NODE_MAJOR_MIN (install Node.js and npm first)"
+    log "system Node is $(node -v 2>/dev/null || echo 'missing'); installing $NODE_SPEC and $PNPM_SPEC into .tools/"
+    mkdir -p "$TOOLS"
+    [ -f "$TOOLS/package.json" ] || echo '{"name":"tools","private":true}' >"$TOOLS/package.json"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "$NODE_SPEC" "$PNPM_SPEC" >/dev/null
+    export PATH="$TOOLS/node_modules/.bin:$PATH"
+    [ "$(node_major node)" -ge "$NODE_MAJOR_MIN" ] || die "could not provision Node >= $NODE_MAJOR_MIN"
+  fi
+  log "node $(node -v)"
+}
+
+ensure_pnpm() {
+  if command -v pnpm >/dev/null && pnpm -v 2>/dev/null | grep -q '^10\.'; then
+    :
+  else
+    log "installing $PNPM_SPEC into .tools/"
+    mkdir -p "$TOOLS"
+    [ -f "$TOOLS/package.json" ] || echo '{"name":"tools","private":true}' >"$TOOLS/package.json"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --loglevel=error "$PNPM_SPEC" >/dev/null
+    export PATH="$TOOLS/node_modules/.bin:$PATH"
+  fi
+  log "pnpm $(pnpm -v)"
+}
+
+apt_install() {
+  [ "$(id -u)" -eq 0 ] || die "installing $* needs root (or run: sudo apt-get install -y $*)"
+  if [ ! -f "$TOOLS/.apt-updated" ]; then
+    apt-get update -qq >/dev/null && mkdir -p "$TOOLS" && touch "$TOOLS/.apt-updated"
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# Caddy: from apt on Debian/Ubuntu; on macOS we say what to run and stop.
+ensure_caddy() {
+  if command -v caddy >/dev/null; then
+    log "caddy $(caddy version 2>/dev/null | cut -d' ' -f1)"
+    return
+  fi
+  case "$(uname -s)" in
+    Darwin) die "Caddy is missing: run 'brew install caddy', then run this again" ;;
+  esac
+  command -v apt-get >/dev/null || die "Caddy is missing and this is not a Debian/Ubuntu machine: install Caddy 2 and run this again"
+  log "installing caddy (apt)"
+  apt_install caddy
+}
+
+# Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ]; then return; fi
+  case "$(uname -s)" in Darwin) die "set CHROMIUM_PATH to a Chrome/Chromium binary" ;; esac
+  command -v apt-get >/dev/null || die "Chromium is missing: install it or set CHROMIUM_PATH"
+  log "installing chromium (apt)"
+  apt_install chromium
+}
+
+# The PostgreSQL-backed tests use the machine's server; start it when it is installed but stopped.
+ensure_postgres() {
+  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    log "starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && return; sleep 0.5; done
+  fi
+  die "PostgreSQL is not reachable on 127.0.0.1:5432 (set PG_TEST_URL to a server the tests may create databases on)"
+}
+
+install_deps() {
+  cd "$ROOT"
+  # Fast when nothing changed; --frozen-lockfile so CI installs exactly what is committed.
+  pnpm install --frozen-lockfile --reporter=silent
+}
