@@ -133,7 +133,7 @@ export async function startApi(options: { databaseUrl?: string; seeded?: boolean
     database,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
-      const auth = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };
+      const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };
       return fetch(path.startsWith('http') ? path : `${base}${path}`, { headers: { ...auth, ...headers } });
     },
     close: async () => {
