@@ -110,7 +110,7 @@ export interface TestApi {
 }
 
 /** The API in-process on a random port, over a seeded temp SQLite file (or DATABASE_URL), with a real JWKS. */
-export async function startApi(options: { databaseUrl?: string; seeded?: boolean } = {}): Promise<TestApi> {
+export async function startApi(options: { databaseUrl?: string; seeded?: boolean; logLines?: string[] } = {}): Promise<TestApi> {
   const key = await newKey('key-1');
   const jwks = await startJwks([key.jwk]);
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
@@ -121,7 +121,10 @@ export async function startApi(options: { databaseUrl?: string; seeded?: boolean
   });
   const database = await openApiDatabase(config);
   if (options.seeded !== false) await seed(database.db);
-  const app = createServer(config, { logger: createLogger({ name: 'api', level: 'silent' }), database });
+  const logger = options.logLines
+    ? createLogger({ name: 'api', level: 'debug' }, { write: (line: string) => void options.logLines!.push(line) })
+    : createLogger({ name: 'api', level: 'silent' });
+  const app = createServer(config, { logger, database });
   const server = await listen(app, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const base = `${url}/api/fdx/v6`;
