@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { devSecret, envBoolean, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -12,8 +12,12 @@ const schema = z
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
     JWKS_URI: httpsUrl.optional(),
+    JWKS_COOLDOWN_SECONDS: envInt(30, 1, 3600),
+    CLOCK_TOLERANCE_SECONDS: envInt(10, 0, 120),
+    CURSOR_SECRET: devSecret('dev-insecure-api-cursor-secret-change-me-000000'),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    SEED_ON_START: envBoolean(true),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .transform((e) => ({
@@ -25,8 +29,12 @@ const schema = z
     issuer: e.OP_ISSUER,
     audience: e.API_AUDIENCE,
     jwksUri: e.JWKS_URI ?? `${e.OP_ISSUER}/jwks`,
+    jwksCooldownMs: e.JWKS_COOLDOWN_SECONDS * 1000,
+    clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,
+    cursorSecret: e.CURSOR_SECRET,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    seedOnStart: e.SEED_ON_START,
   }));
 
 export type ApiConfig = z.output<typeof schema>;

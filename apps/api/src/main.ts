@@ -1,9 +1,16 @@
 import { configOrExit, createLogger, loadDotEnv, serve } from '@apps/shared';
 import { loadApiConfig } from './config.js';
+import { openApiDatabase } from './data/open.js';
+import { seedIfEmpty } from './data/seed.js';
 import { createServer } from './server.js';
 
 loadDotEnv('.env');
 const config = configOrExit(() => loadApiConfig(process.env));
 const logger = createLogger({ name: 'api', level: config.logLevel });
-const app = createServer(config, { logger });
-await serve(app, { host: config.host, port: config.port, logger });
+const database = await openApiDatabase(config, logger);
+if (config.seedOnStart) {
+  const seeded = await seedIfEmpty(database.db);
+  if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
+}
+const app = createServer(config, { logger, database });
+await serve(app, { host: config.host, port: config.port, logger, onClose: () => database.close() });

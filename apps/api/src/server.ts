@@ -1,18 +1,58 @@
 import express, { type Express } from 'express';
-import { apiSecurityHeaders, healthRoutes, requestLogging, type Logger } from '@apps/shared';
+import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type Logger } from '@apps/shared';
+import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
+import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { Repository } from './data/repository.js';
+import type { ApiSchema } from './data/schema.js';
+import { errorHandler, notFound } from './error-handler.js';
+import { CursorCodec } from './fdx/cursor.js';
+import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 
 export interface ApiDeps {
   logger: Logger;
+  database: Database<ApiSchema>;
+  /** Defaults to a remote-JWKS verifier built once from the config. */
+  verify?: TokenVerifier;
+  /** Clock for date windows (tests pin it). */
+  now?: () => number;
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
-export function createServer(_config: ApiConfig, deps: ApiDeps): Express {
+export function createServer(config: ApiConfig, deps: ApiDeps): Express {
+  const verify =
+    deps.verify ??
+    createTokenVerifier({
+      jwksUri: config.jwksUri,
+      issuer: config.issuer,
+      audience: config.audience,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      jwksCooldownMs: config.jwksCooldownMs,
+    });
+  const resourceMetadataUrl = `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
+  app.set('etag', false);
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
-  app.use(healthRoutes());
+  app.use(healthRoutes({ ready: () => deps.database.ping() }));
+  app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
+  // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
+  app.use(express.json({ limit: '16kb' }));
+  app.use(
+    FDX_BASE_PATH,
+    fdxRouter({
+      repository: new Repository(deps.database.db),
+      verify,
+      resourceMetadataUrl,
+      cursors: new CursorCodec(config.cursorSecret),
+      baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
+      now: deps.now ?? Date.now,
+    }),
+  );
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
   return app;
 }

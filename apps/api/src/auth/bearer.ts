@@ -1,0 +1,75 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { FdxCode, FdxError, subsystemUnavailable } from '../errors.js';
+import { InvalidTokenError, KeySetUnavailableError, type AccessToken, type TokenVerifier } from './verifier.js';
+
+/** Scopes the API understands, one per FDX security scope. */
+export const Scope = {
+  account: 'accounts:read',
+  customer: 'customers:read',
+  transactions: 'transactions:read',
+} as const;
+
+export interface BearerOptions {
+  verify: TokenVerifier;
+  /** RFC 9728 metadata URL advertised in every challenge. */
+  resourceMetadataUrl: string;
+}
+
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+function challenge(resourceMetadataUrl: string, params: Record<string, string> = {}): string {
+  const all = { ...params, resource_metadata: resourceMetadataUrl };
+  return `Bearer ${Object.entries(all)
+    .map(([k, v]) => `${k}="${v.replace(/["\\]/g, '')}"`)
+    .join(', ')}`;
+}
+
+export function tokenOf(res: Response): AccessToken {
+  const token = (res.locals as { token?: AccessToken }).token;
+  if (!token) throw new Error('requireToken must run before this handler');
+  return token;
+}
+
+/** Verifies the bearer token (header only; never from the URL) and keeps its facts in res.locals.token. */
+export function requireToken(options: BearerOptions): RequestHandler {
+  return async (req: Request, res: Response, next) => {
+    const header = req.headers.authorization;
+    if (!header || !/^Bearer(\s|$)/i.test(header)) {
+      throw new FdxError(401, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+        debugMessage: 'A bearer access token is required',
+        headers: { 'WWW-Authenticate': challenge(options.resourceMetadataUrl) },
+      });
+    }
+    const match = BEARER.exec(header);
+    try {
+      if (!match?.[1]) throw new InvalidTokenError('the authorization header is malformed');
+      res.locals.token = await options.verify(match[1]);
+    } catch (err) {
+      if (err instanceof KeySetUnavailableError) throw subsystemUnavailable(err);
+      if (!(err instanceof InvalidTokenError)) throw err;
+      throw new FdxError(401, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+        debugMessage: 'The access token is invalid, expired or revoked',
+        headers: {
+          'WWW-Authenticate': challenge(options.resourceMetadataUrl, {
+            error: 'invalid_token',
+            error_description: err.reason,
+          }),
+        },
+      });
+    }
+    next();
+  };
+}
+
+/** 403 with an RFC 6750 insufficient_scope challenge unless the token carries `scope`. */
+export function requireScope(scope: string, resourceMetadataUrl: string): RequestHandler {
+  return (_req, res, next) => {
+    if (tokenOf(res).scopes.has(scope)) return next();
+    throw new FdxError(403, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+      debugMessage: `The access token lacks the "${scope}" scope`,
+      headers: {
+        'WWW-Authenticate': challenge(resourceMetadataUrl, { error: 'insufficient_scope', scope }),
+      },
+    });
+  };
+}

@@ -1,0 +1,95 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+
+/** The facts of a verified access token the API relies on (never the token text). */
+export interface AccessToken {
+  sub: string;
+  scopes: ReadonlySet<string>;
+  clientId: string | undefined;
+  jti: string | undefined;
+  exp: number | undefined;
+}
+
+export interface VerifierOptions {
+  jwksUri: string;
+  issuer: string;
+  audience: string;
+  /** Seconds of clock skew tolerated on exp/nbf/iat. */
+  clockToleranceSeconds: number;
+  /** Minimum time between JWKS refetches triggered by an unknown kid. */
+  jwksCooldownMs: number;
+  /** How long a fetched JWKS is trusted before it is refreshed. */
+  jwksCacheMaxAgeMs?: number;
+}
+
+/** The token cannot be accepted: bad signature, claims, type, algorithm or shape. */
+export class InvalidTokenError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+/** The key set could not be fetched: we cannot tell whether the token is good. */
+export class KeySetUnavailableError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('the authorization server key set is unavailable', options);
+    this.name = 'KeySetUnavailableError';
+  }
+}
+
+export type TokenVerifier = (token: string) => Promise<AccessToken>;
+
+/** Asymmetric algorithms only: `none` and HS* (a public key used as an HMAC secret) never pass. */
+export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
+
+function reasonOf(err: unknown): string | undefined {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `the token's "${err.claim}" claim is not acceptable`;
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this API does not accept';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'the token was signed with an unknown key';
+  if (err instanceof errors.JWKSMultipleMatchingKeys) return 'the token key is ambiguous';
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'the token is malformed';
+  if (err instanceof errors.JOSENotSupported) return 'the token uses an unsupported feature';
+  return undefined;
+}
+
+/**
+ * One remote key set per verifier, created once: jose caches it, refetches on an
+ * unknown kid at most once per cooldown, so rotation works and a flood of made-up
+ * kids cannot hammer the OP.
+ */
+export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
+  const jwks = createRemoteJWKSet(new URL(options.jwksUri), {
+    cooldownDuration: options.jwksCooldownMs,
+    cacheMaxAge: options.jwksCacheMaxAgeMs ?? 10 * 60_000,
+    timeoutDuration: 5_000,
+  });
+  return async (token) => {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        typ: 'at+jwt',
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ['sub', 'exp'],
+      }));
+    } catch (err) {
+      const reason = reasonOf(err);
+      if (reason) throw new InvalidTokenError(reason);
+      // Timeouts, refused connections and unusable key set documents: the OP's problem, not the token's.
+      throw new KeySetUnavailableError({ cause: err });
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('the token has no subject');
+    const scope = typeof payload.scope === 'string' ? payload.scope : '';
+    return {
+      sub: payload.sub,
+      scopes: new Set(scope.split(' ').filter(Boolean)),
+      clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
+      jti: payload.jti,
+      exp: payload.exp,
+    };
+  };
+}

@@ -1,0 +1,11 @@
+import { Router } from 'express';
+import { tokenOf } from '../auth/bearer.js';
+
+/** /customers/current: any valid token; the customer is the token's subject. */
+export function customersRouter(): Router {
+  const router = Router();
+  router.get('/customers/current', (_req, res) => {
+    res.json({ customerId: tokenOf(res).sub });
+  });
+  return router;
+}

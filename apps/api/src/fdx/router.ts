@@ -1,0 +1,32 @@
+import { Router } from 'express';
+import { requireToken } from '../auth/bearer.js';
+import type { TokenVerifier } from '../auth/verifier.js';
+import type { Repository } from '../data/repository.js';
+import { accountsRouter } from './accounts.js';
+import type { FdxContext } from './context.js';
+import { customersRouter } from './customers.js';
+import { statementsRouter } from './statements.js';
+import { transactionsRouter } from './transactions.js';
+
+export const FDX_BASE_PATH = '/api/fdx/v6';
+
+export interface FdxRouterOptions extends FdxContext {
+  repository: Repository;
+  verify: TokenVerifier;
+  resourceMetadataUrl: string;
+}
+
+/** Every FDX route: token first, then a repository scoped to the token's customer. */
+export function fdxRouter(options: FdxRouterOptions): Router {
+  const router = Router();
+  router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
+  router.use((_req, res, next) => {
+    res.locals.customer = options.repository.forCustomer((res.locals as { token: { sub: string } }).token.sub);
+    next();
+  });
+  router.use(customersRouter());
+  router.use(accountsRouter(options, options.resourceMetadataUrl));
+  router.use(transactionsRouter(options, options.resourceMetadataUrl));
+  router.use(statementsRouter(options, options.resourceMetadataUrl));
+  return router;
+}

@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import { requireScope, Scope } from '../auth/bearer.js';
+import { invalidDateRange } from '../errors.js';
+import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
+import { DEFAULT_WINDOW_DAYS, lastDays, parseCursor, parseLimit, parseRange, queryValue } from './query.js';
+import { transaction } from './serialize.js';
+
+const DATE_PARAMS = ['startTime', 'endTime', 'startDate', 'endDate'];
+
+/** /accounts/{id}/transactions: newest first, filtered on the posted time, keyset-paginated. */
+export function transactionsRouter(ctx: FdxContext, resourceMetadataUrl: string): Router {
+  const router = Router();
+  router.get('/accounts/:accountId/transactions', requireScope(Scope.transactions, resourceMetadataUrl), async (req, res) => {
+    const account = await findAccount(res, pathParam(req, 'accountId'), { active: true });
+    const limit = parseLimit(req);
+    const cursor = parseCursor(req);
+    let range = parseRange(req, ctx.now(), lastDays(DEFAULT_WINDOW_DAYS));
+    let after: [number, string] | undefined;
+    if (cursor !== undefined) {
+      const payload = ctx.cursors.decode(cursor, 'transactions', account.id);
+      const [postedAt, id] = payload.k;
+      if (typeof postedAt !== 'number' || typeof id !== 'string' || !payload.f) throw invalidDateRange('The page cursor is invalid');
+      const given = DATE_PARAMS.some((name) => queryValue(req, name) !== undefined);
+      // A cursor belongs to the range it was issued for: repeat the same range or none.
+      if (given && (range.from !== payload.f[0] || range.to !== payload.f[1])) {
+        throw invalidDateRange('The date range differs from the one the page cursor was issued for');
+      }
+      range = { from: payload.f[0], to: payload.f[1] };
+      after = [postedAt, id];
+    }
+    const rows = await customerOf(res).listTransactions(account, range, after, limit);
+    const { items, page } = toPage(
+      rows,
+      limit,
+      (row) => transaction(row, account.category),
+      (last) => ctx.cursors.encode({ r: 'transactions', a: account.id, k: [Number(last.posted_at), last.id], f: [range.from, range.to] }),
+    );
+    res.json({ ...(page ? { page } : {}), transactions: items });
+  });
+  return router;
+}

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { configOrExit, createLogger, loadDotEnv } from '@apps/shared';
+import { loadApiConfig } from './config.js';
+import { openApiDatabase } from './data/open.js';
+import { clearData, seed, seedVolume, VOLUME_ACCOUNT_ID } from './data/seed.js';
+
+/**
+ * `pnpm seed` seeds an empty database; `--reset` rebuilds it; `--transactions N` adds
+ * N benchmark transactions to the demo checking account.
+ */
+loadDotEnv('.env');
+const { values } = parseArgs({
+  options: { reset: { type: 'boolean', default: false }, transactions: { type: 'string' } },
+});
+const volume = values.transactions === undefined ? 0 : Number(values.transactions);
+if (!Number.isInteger(volume) || volume < 0) {
+  process.stderr.write('--transactions must be a non-negative integer\n');
+  process.exit(2);
+}
+const config = configOrExit(() => loadApiConfig(process.env));
+const logger = createLogger({ name: 'api-seed', level: config.logLevel });
+const database = await openApiDatabase(config, logger);
+try {
+  if (values.reset) await clearData(database.db);
+  const existing = await database.db.selectFrom('customer').select('id').limit(1).executeTakeFirst();
+  if (existing) logger.info('demo customers already present (use --reset to rebuild)');
+  else logger.info(await seed(database.db), 'seeded demo customers');
+  if (volume > 0) {
+    const started = Date.now();
+    await seedVolume(database.db, volume, {
+      onProgress: (done) => {
+        if (done % 100_000 === 0 || done === volume) logger.info({ done, of: volume }, 'volume transactions inserted');
+      },
+    });
+    logger.info({ account: VOLUME_ACCOUNT_ID, transactions: volume, ms: Date.now() - started }, 'volume seeded');
+  }
+} finally {
+  await database.close();
+}
