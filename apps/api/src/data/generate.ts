@@ -1,0 +1,193 @@
+import type { Insertable } from 'kysely';
+import { cents, createPrng, type Prng } from './prng.js';
+import type { SeedAccount } from './seed-data.js';
+import type { StatementTable, TransactionTable } from './schema.js';
+
+export const DAY_MS = 86_400_000;
+/** How far back the data goes, and how far back the API lets clients ask. */
+export const HISTORY_MONTHS = 24;
+
+export type TransactionInsert = Insertable<TransactionTable>;
+
+interface Draft {
+  at: number;
+  debitCredit: 'DEBIT' | 'CREDIT';
+  amount: number;
+  description: string;
+  details: Record<string, unknown>;
+}
+
+const MERCHANTS = [
+  ['WHOLE FOODS MARKET #1023', '5411'],
+  ['SHELL OIL 5744', '5541'],
+  ['BLUE BOTTLE COFFEE', '5814'],
+  ['AMAZON MKTPLACE', '5942'],
+  ['CTA VENTRA', '4111'],
+  ['TARGET 00012', '5310'],
+  ['NETFLIX.COM', '4899'],
+  ['WALGREENS #4411', '5912'],
+  ['CHIPOTLE 2211', '5812'],
+  ['UNITED AIRLINES', '3000'],
+] as const;
+
+const SECURITIES = [
+  { symbol: 'VTI', cusip: '922908769', name: 'Vanguard Total Stock Market ETF', type: 'MUTUALFUND', price: 230 },
+  { symbol: 'AAPL', cusip: '037833100', name: 'Apple Inc.', type: 'STOCK', price: 190 },
+  { symbol: 'MSFT', cusip: '594918104', name: 'Microsoft Corp.', type: 'STOCK', price: 410 },
+] as const;
+
+/** UTC midnight of the day containing `ms`. */
+export const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
+export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The earliest day the API serves: today minus HISTORY_MONTHS calendar months. */
+export function historyStart(today: number): number {
+  const d = new Date(today);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - HISTORY_MONTHS, d.getUTCDate());
+}
+
+function hashSeed(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function dailyDrafts(account: SeedAccount, day: number, dayOfMonth: number, rng: Prng): Draft[] {
+  const at = (hour: number) => day + hour * 3_600_000 + rng.int(0, 59) * 60_000;
+  const out: Draft[] = [];
+  switch (account.category) {
+    case 'DEPOSIT_ACCOUNT': {
+      if (account.accountType === 'CHECKING') {
+        if (dayOfMonth === 1 || dayOfMonth === 15) {
+          out.push({ at: at(6), debitCredit: 'CREDIT', amount: 2875.4, description: 'ACME CORP PAYROLL DIRECT DEP', details: { payee: 'ACME Corp' } });
+        }
+        if (dayOfMonth === 3) {
+          out.push({ at: at(9), debitCredit: 'DEBIT', amount: 2150.0, description: 'MORTGAGE PAYMENT ONLINE TRANSFER', details: { payee: 'Open Finance Demo Bank' } });
+        }
+        if (dayOfMonth === 20 && rng.next() < 0.5) {
+          out.push({ at: at(12), debitCredit: 'DEBIT', amount: rng.money(40, 400), description: 'CHECK PAID', details: { checkNumber: 1000 + rng.int(1, 8999) } });
+        }
+        for (let i = rng.int(0, 3); i > 0; i--) {
+          const [name, mcc] = rng.pick(MERCHANTS);
+          out.push({ at: at(rng.int(8, 21)), debitCredit: 'DEBIT', amount: rng.money(3, 180), description: `DEBIT CARD PURCHASE ${name}`, details: { payee: name, category: mcc, subCategory: 'MCC' } });
+        }
+      } else {
+        if (dayOfMonth === 2) out.push({ at: at(10), debitCredit: 'CREDIT', amount: rng.money(200, 600), description: 'TRANSFER FROM CHECKING', details: {} });
+        if (dayOfMonth === 28) out.push({ at: at(23), debitCredit: 'CREDIT', amount: rng.money(8, 30), description: 'INTEREST PAYMENT', details: {} });
+      }
+      break;
+    }
+    case 'LOAN_ACCOUNT': {
+      if (dayOfMonth === 3) {
+        out.push({ at: at(9), debitCredit: 'CREDIT', amount: account.accountType === 'MORTGAGE' ? 2150.0 : 412.37, description: 'MONTHLY PAYMENT - THANK YOU', details: { transactionType: 'PAYMENT' } });
+        out.push({ at: at(23), debitCredit: 'DEBIT', amount: account.accountType === 'MORTGAGE' ? rng.money(1500, 1650) : rng.money(90, 120), description: 'INTEREST CHARGED', details: { transactionType: 'INTEREST' } });
+      }
+      break;
+    }
+    case 'LOC_ACCOUNT': {
+      for (let i = rng.int(0, 2); i > 0; i--) {
+        const [name, mcc] = rng.pick(MERCHANTS);
+        out.push({ at: at(rng.int(8, 22)), debitCredit: 'DEBIT', amount: rng.money(5, 250), description: name, details: { transactionType: 'PURCHASE', category: mcc, subCategory: 'MCC' } });
+      }
+      if (dayOfMonth === 25) out.push({ at: at(7), debitCredit: 'CREDIT', amount: rng.money(600, 1500), description: 'PAYMENT RECEIVED - THANK YOU', details: { transactionType: 'PAYMENT' } });
+      break;
+    }
+    case 'INVESTMENT_ACCOUNT': {
+      if (dayOfMonth === 5) {
+        out.push({ at: at(9), debitCredit: 'CREDIT', amount: 500, description: 'CONTRIBUTION', details: { transactionType: 'CONTRIBUTION', fees: 0 } });
+        const sec = rng.pick(SECURITIES);
+        const unitPrice = rng.money(sec.price * 0.8, sec.price * 1.2);
+        const units = Math.round((450 / unitPrice) * 10_000) / 10_000;
+        out.push({ at: at(14), debitCredit: 'DEBIT', amount: cents(units * unitPrice), description: `BOUGHT ${sec.symbol}`, details: { transactionType: 'PURCHASED', fees: 0, symbol: sec.symbol, securityId: sec.cusip, securityIdType: 'CUSIP', securityType: sec.type, unitPrice, units, unitType: 'SHARES' } });
+      }
+      if (dayOfMonth === 15 && rng.next() < 0.34) {
+        out.push({ at: at(9), debitCredit: 'CREDIT', amount: rng.money(20, 90), description: 'DIVIDEND RECEIVED VTI', details: { transactionType: 'DIVIDEND', fees: 0, symbol: 'VTI', securityId: '922908769', securityIdType: 'CUSIP', securityType: 'MUTUALFUND' } });
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+/**
+ * Deterministic transaction history for one account: the same account id and seed day
+ * always produce the same rows. The two most recent days of card and checking activity
+ * stay pending (no postedTimestamp).
+ */
+export function generateTransactions(account: SeedAccount, today: number): TransactionInsert[] {
+  const rng = createPrng(hashSeed(account.id));
+  const first = historyStart(today);
+  const last = account.closedMonthsAgo ? today - account.closedMonthsAgo * 30 * DAY_MS : today;
+  const rows: TransactionInsert[] = [];
+  let seq = 0;
+  for (let day = first; day <= last; day += DAY_MS) {
+    const dom = new Date(day).getUTCDate();
+    for (const draft of dailyDrafts(account, day, dom, rng)) {
+      const pending = day >= today - DAY_MS && (account.category === 'LOC_ACCOUNT' || account.accountType === 'CHECKING') && draft.debitCredit === 'DEBIT';
+      const postedAt = pending ? draft.at : Math.min(draft.at + 2 * 3_600_000, day + DAY_MS - 1);
+      seq += 1;
+      rows.push({
+        id: `${account.id}-t${String(seq).padStart(6, '0')}`,
+        account_id: account.id,
+        posted_at: postedAt,
+        transacted_at: draft.at,
+        status: pending ? 'PENDING' : 'POSTED',
+        debit_credit: draft.debitCredit,
+        amount: cents(draft.amount),
+        description: draft.description,
+        details: JSON.stringify(draft.details),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Whether a credit raises the balance (deposits, investments) or lowers it (loans, cards: the balance owed). */
+export const creditRaisesBalance = (category: string) => category === 'DEPOSIT_ACCOUNT' || category === 'INVESTMENT_ACCOUNT';
+
+export function signedAmount(category: string, row: Pick<TransactionInsert, 'debit_credit' | 'amount'>): number {
+  const sign = (row.debit_credit === 'CREDIT') === creditRaisesBalance(category) ? 1 : -1;
+  return sign * Number(row.amount);
+}
+
+/** One statement per full calendar month in the account's history, with opening and closing balances. */
+export function generateStatements(
+  account: SeedAccount,
+  transactions: readonly TransactionInsert[],
+  openingBalance: number,
+  today: number,
+): Array<Insertable<StatementTable>> {
+  const out: Array<Insertable<StatementTable>> = [];
+  const start = new Date(historyStart(today));
+  let balance = openingBalance;
+  let index = 0;
+  const sorted = [...transactions].sort((a, b) => Number(a.posted_at) - Number(b.posted_at));
+  const end = account.closedMonthsAgo ? today - account.closedMonthsAgo * 30 * DAY_MS : today;
+  for (let m = 1; ; m++) {
+    const periodStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m, 1);
+    const next = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m + 1, 1);
+    if (next > end) break;
+    while (index < sorted.length && Number(sorted[index]!.posted_at) < periodStart) {
+      balance += signedAmount(account.category, sorted[index]!);
+      index++;
+    }
+    const opening = cents(balance);
+    while (index < sorted.length && Number(sorted[index]!.posted_at) < next) {
+      balance += signedAmount(account.category, sorted[index]!);
+      index++;
+    }
+    const month = isoDate(periodStart).slice(0, 7);
+    out.push({
+      id: `${account.id}-s${month}`,
+      account_id: account.id,
+      statement_date: isoDate(next),
+      period_start: isoDate(periodStart),
+      period_end: isoDate(next - DAY_MS),
+      opening_balance: opening,
+      closing_balance: cents(balance),
+    });
+  }
+  return out;
+}
+
+export { SECURITIES };

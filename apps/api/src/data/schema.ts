@@ -1,0 +1,78 @@
+/** Row types of the API's own database (Kysely). Times are epoch milliseconds, money is a number with 2 decimals. */
+export interface CustomerTable {
+  id: string;
+  /** JSON: FDX CustomerName. */
+  name: string;
+}
+
+export interface AccountTable {
+  id: string;
+  customer_id: string;
+  /** DEPOSIT_ACCOUNT | LOAN_ACCOUNT | LOC_ACCOUNT | INVESTMENT_ACCOUNT */
+  category: string;
+  account_type: string;
+  status: string;
+  account_number: string;
+  product_name: string;
+  nickname: string | null;
+  currency: string;
+  /** JSON: the category's detail fields (balances, rates, holdings…). */
+  details: string;
+  /** JSON: FDX AccountContact. */
+  contact: string;
+}
+
+export interface TransactionTable {
+  id: string;
+  account_id: string;
+  /** Sort and filter key: the posted time, or for pending items the transaction time. */
+  posted_at: number;
+  transacted_at: number;
+  status: string;
+  debit_credit: string;
+  amount: number;
+  description: string;
+  /** JSON: category-specific fields (payee, checkNumber, transactionType, fees, symbol…). */
+  details: string;
+}
+
+export interface StatementTable {
+  id: string;
+  account_id: string;
+  /** YYYY-MM-DD */
+  statement_date: string;
+  period_start: string;
+  period_end: string;
+  opening_balance: number;
+  closing_balance: number;
+}
+
+export interface PaymentNetworkTable {
+  id: string;
+  account_id: string;
+  bank_id: string;
+  identifier: string;
+  type: string;
+  transfer_in: number;
+  transfer_out: number;
+}
+
+export interface AssetTransferNetworkTable {
+  id: string;
+  account_id: string;
+  identifier: string;
+  identifier_type: string;
+  institution_name: string;
+  institution_id: string;
+  type: string;
+  joint_account: number;
+}
+
+export interface ApiSchema {
+  customer: CustomerTable;
+  account: AccountTable;
+  transaction: TransactionTable;
+  statement: StatementTable;
+  payment_network: PaymentNetworkTable;
+  asset_transfer_network: AssetTransferNetworkTable;
+}
