@@ -7,6 +7,7 @@ ensure_node
 ensure_pnpm
 ensure_caddy
 ensure_postgres
+ensure_chromium
 install_deps
 log "lint";      pnpm lint
 log "typecheck"; pnpm typecheck

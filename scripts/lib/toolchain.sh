@@ -71,6 +71,15 @@ ensure_caddy() {
 # Debian's Chromium for the browser tests (Playwright cannot download its own browser here).
 ensure_chromium() {
   if [ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ]; then return; fi
+  # GitHub's Ubuntu runners (and many desktops) already have Chrome or Chromium elsewhere;
+  # Ubuntu's apt `chromium` is only a snap wrapper.
+  for candidate in chromium chromium-browser google-chrome-stable google-chrome; do
+    if command -v "$candidate" >/dev/null; then
+      CHROMIUM_PATH="$(command -v "$candidate")"; export CHROMIUM_PATH
+      log "browser for end-to-end tests: $CHROMIUM_PATH"
+      return
+    fi
+  done
   case "$(uname -s)" in Darwin) die "set CHROMIUM_PATH to a Chrome/Chromium binary" ;; esac
   command -v apt-get >/dev/null || die "Chromium is missing: install it or set CHROMIUM_PATH"
   log "installing chromium (apt)"
