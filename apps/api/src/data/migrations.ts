@@ -91,4 +91,17 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_rate_limit': {
+    up: async (db: Kysely<unknown>) => {
+      await db.schema
+        .createTable('rate_limit')
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limit_pk', ['key', 'window_start'])
+        .execute();
+      // Expired windows are deleted by age.
+      await db.schema.createIndex('rate_limit_window_idx').on('rate_limit').column('window_start').execute();
+    },
+  },
 };
