@@ -1,0 +1,6 @@
+import type { BenchModule } from '../lib/context.js';
+import { apiModule } from './api.js';
+import { profileModule } from './profile.js';
+
+/** Every benchmark, in run order. The OP's benchmarks join as one more module. */
+export const MODULES: BenchModule[] = [apiModule, profileModule];
