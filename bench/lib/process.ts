@@ -72,6 +72,6 @@ export async function waitFor200(url: string, since: number, timeoutMs = 30_000)
   }
 }
 
-export function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+export function spawnNode(args: string[], env: Record<string, string>, cwd = REPO_ROOT): ChildProcess {
+  return spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }

@@ -1,0 +1,119 @@
+import { performance } from 'node:perf_hooks';
+import { openApiDatabase } from '../../apps/api/src/data/open.js';
+import { Repository } from '../../apps/api/src/data/repository.js';
+import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/data/seed.js';
+import { createTokenVerifier } from '../../apps/api/src/auth/verifier.js';
+import { renderStatementPdf } from '../../apps/api/src/fdx/statement-pdf.js';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
+import { seededDataDir, transactionsPagePath } from '../lib/api-data.js';
+import { FDX, startApiTarget } from '../lib/api-target.js';
+import type { BenchContext, BenchModule } from '../lib/context.js';
+import { load } from '../lib/load.js';
+import { ratio, type Section } from '../lib/report.js';
+
+/** Runs `fn` repeatedly for about `ms`, one call at a time; returns calls and mean ms. */
+async function repeat(ms: number, fn: () => Promise<unknown>): Promise<{ calls: number; meanMs: number }> {
+  for (let i = 0; i < 20; i++) await fn();
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await fn();
+    calls++;
+  }
+  return { calls, meanMs: (performance.now() - start) / calls };
+}
+
+async function statementPdfTime(dataDir: string, ms: number) {
+  const database = await openApiDatabase({ dataDir, databaseUrl: undefined });
+  try {
+    const repo = new Repository(database.db).forCustomer('cust-10001');
+    const account = await repo.findAccount(VOLUME_ACCOUNT_ID);
+    if (!account) throw new Error('the volume account is missing');
+    const [row] = await repo.listStatements(account, { from: '0000-01-01', to: '9999-12-31' }, undefined, 1);
+    if (!row) throw new Error('no statement to render');
+    let bytes = 0;
+    const timing = await repeat(ms, async () => {
+      bytes = (await renderStatementPdf(repo, account, row)).length;
+    });
+    return { ...timing, bytes };
+  } finally {
+    await database.close();
+  }
+}
+
+async function transactionPages(ctx: BenchContext): Promise<Section> {
+  const { durationSeconds, connections, resultsDir, sizes } = ctx.settings;
+  const page = transactionsPagePath();
+  const rows: Array<Record<string, string | number | null>> = [];
+  const results: Array<{ rps: number; p50: number; p99: number }> = [];
+  for (const size of sizes) {
+    const dataDir = await seededDataDir(resultsDir, size, ctx.log);
+    const pdf = await statementPdfTime(dataDir, Math.min(3000, durationSeconds * 300));
+    const target = await startApiTarget({ dataDir, paths: [], rateLimit: true });
+    try {
+      ctx.log(`growth: transactions page at ${size.toLocaleString('en-US')} transactions`);
+      const r = await load(`${target.api}${FDX}${page}`, { durationSeconds, connections, headers: target.headers });
+      results.push(r);
+      rows.push({
+        'volume transactions': size,
+        'req/s': r.rps,
+        'p50 ms': r.p50,
+        'p99 ms': r.p99,
+        failures: r.failures,
+        'req/s vs smallest': ratio(r.rps, results[0]!.rps),
+        'statement PDF ms': Math.round(pdf.meanMs * 100) / 100,
+        'PDF bytes': pdf.bytes,
+      });
+    } finally {
+      await target.stop();
+    }
+  }
+  const first = results[0];
+  const last = results.at(-1);
+  return {
+    title: 'Growth: date-bounded 50-item transactions page by table size',
+    columns: ['volume transactions', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'req/s vs smallest', 'statement PDF ms', 'PDF bytes'],
+    rows,
+    notes: [
+      `Largest / smallest: req/s ${ratio(last?.rps, first?.rps) ?? '–'}, p50 ${ratio(last?.p50, first?.p50) ?? '–'}, p99 ${ratio(last?.p99, first?.p99) ?? '–'} (target: flat, the cost is per page).`,
+      'Volume sits on the demo checking account (SQLite, index on account, posted time, id). The statement PDF (a month, up to 400 lines) is rendered in-process, query included.',
+    ],
+  };
+}
+
+async function jwksVerification(ms: number): Promise<Section> {
+  const rows = [];
+  const rates: number[] = [];
+  for (const count of [1, 5]) {
+    const keys = await Promise.all(Array.from({ length: count }, (_, i) => newKey(`key-${i + 1}`)));
+    const jwks = await startJwks(keys.map((k) => k.jwk));
+    try {
+      const verify = createTokenVerifier({ jwksUri: jwks.url, issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 10, jwksCooldownMs: 30_000 });
+      // The last published key signs: the lookup walks the whole set.
+      const token = await signToken(keys.at(-1)!, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
+      const { calls, meanMs } = await repeat(ms, () => verify(token));
+      rates.push(calls / ((calls * meanMs) / 1000));
+      rows.push({ 'published keys': count, 'verifications/s': Math.round(rates.at(-1)!), 'mean µs': Math.round(meanMs * 1000), 'JWKS fetches': jwks.requests });
+    } finally {
+      await jwks.close();
+    }
+  }
+  return {
+    title: 'JWKS: access-token verification with 1 vs 5 published keys',
+    columns: ['published keys', 'verifications/s', 'mean µs', 'JWKS fetches'],
+    rows,
+    notes: [`5 keys / 1 key = ${ratio(rates[1], rates[0]) ?? '–'} (one call at a time, in-process, RS256, remote set fetched once and cached).`],
+  };
+}
+
+export const growthModule: BenchModule = {
+  name: 'growth',
+  description: 'transactions page latency by table size (BENCH_SIZES), statement PDF time, JWKS with 1 vs 5 keys',
+  available: async () => true,
+  async run(ctx) {
+    const pages = await transactionPages(ctx);
+    ctx.log('growth: JWKS verification');
+    const jwks = await jwksVerification(Math.min(5000, ctx.settings.durationSeconds * 500));
+    return [pages, jwks];
+  },
+};
