@@ -16,6 +16,8 @@ export interface ApiTargetOptions {
   /** FDX paths the bare app mirrors (captured from the API). */
   paths: string[];
   rateLimit: boolean;
+  /** PostgreSQL instead of the SQLite file in dataDir. */
+  databaseUrl?: string;
   /** Extra Node flags for the target, e.g. --cpu-prof. */
   execArgv?: string[];
 }
@@ -27,6 +29,7 @@ export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarg
       BENCH_DATA_DIR: options.dataDir,
       BENCH_PATHS: JSON.stringify(options.paths),
       BENCH_RATE_LIMIT: options.rateLimit ? 'on' : 'off',
+      ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
     },
     options.execArgv,
   );

@@ -36,6 +36,7 @@ const config = loadApiConfig({
   JWKS_URI: jwks.url,
   CURSOR_SECRET: 'bench-cursor-secret-0123456789-abcdefghijklmnop',
   DATA_DIR: dataDir,
+  ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   // Limits far above the load, so the counter is paid for on every request but never trips.
   RATE_LIMIT_PER_CLIENT: limited ? '1000000000' : '0',
   RATE_LIMIT_PER_IP: limited ? '1000000000' : '0',
