@@ -72,6 +72,11 @@ describe('a rate limit shared by two API instances on one PostgreSQL database', 
     expect(rows.rows.map((r) => Number(r.hits))).toEqual([6]);
   });
 
+  it('keeps the counters in an unlogged table (no WAL on the hot path)', async () => {
+    const { rows } = await sql<{ relpersistence: string }>`select relpersistence from pg_class where relname = 'rate_limit'`.execute(a.database.db);
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
+  });
+
   it('keeps the count exact under concurrent requests on both instances', async () => {
     // Each instance trusts its own test JWKS; both tokens name the same client.
     const tokens = [await a.token({ clientId: 'burst-rp' }), await b.token({ clientId: 'burst-rp' })];
