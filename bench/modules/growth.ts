@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { openApiDatabase } from '../../apps/api/src/data/open.js';
 import { Repository } from '../../apps/api/src/data/repository.js';
 import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/data/seed.js';
@@ -10,18 +9,7 @@ import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchContext, BenchModule } from '../lib/context.js';
 import { load } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
-
-/** Runs `fn` repeatedly for about `ms`, one call at a time; returns calls and mean ms. */
-async function repeat(ms: number, fn: () => Promise<unknown>): Promise<{ calls: number; meanMs: number }> {
-  for (let i = 0; i < 20; i++) await fn();
-  let calls = 0;
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    await fn();
-    calls++;
-  }
-  return { calls, meanMs: (performance.now() - start) / calls };
-}
+import { repeat } from '../lib/timing.js';
 
 /** The page query alone, in-process, one at a time: the figure least disturbed by a noisy machine. */
 async function pageQueryTime(dataDir: string, ms: number) {
