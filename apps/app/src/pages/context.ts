@@ -43,6 +43,7 @@ export async function refreshSession(res: Response, deps: PageDeps): Promise<Tok
     const next = await refresh(opConfiguration(deps.oidc), deps.config, tokensOf(res));
     session.data!.tokens = next;
     await session.save();
+    res.locals.tokensRefreshed = true;
     return next;
   } catch (err) {
     if (err instanceof SessionEndedError) await session.destroy();

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { decodeJwt, remainingSeconds } from './jwt.js';
 import { opConfiguration, requireLogin, tokensOf, type PageDeps } from './context.js';
 import { userInfo } from '../oidc/flow.js';
+import * as client from 'openid-client';
 
 export function tokenRoutes(deps: PageDeps): Router {
   const router = Router();
@@ -13,7 +14,7 @@ export function tokenRoutes(deps: PageDeps): Router {
     try {
       info = await userInfo(opConfiguration(deps.oidc), tokens);
     } catch (err) {
-      infoError = `Userinfo could not be fetched: ${err instanceof Error ? err.message : 'unknown error'}`;
+      infoError = userinfoProblem(err, deps.config.apiAudience);
     }
     res.set('Cache-Control', 'no-store').render('token', {
       title: 'ID token & userinfo',
@@ -44,4 +45,17 @@ export function tokenRoutes(deps: PageDeps): Router {
   });
 
   return router;
+}
+
+function userinfoProblem(err: unknown, audience: string): string {
+  if (err instanceof client.WWWAuthenticateChallengeError) {
+    const challenge = err.cause[0]?.parameters;
+    const reason = [challenge?.error, challenge?.error_description].filter(Boolean).join(': ');
+    return (
+      `The identity provider's userinfo endpoint refused the access token (${reason || `HTTP ${err.status}`}). ` +
+      `This app's access tokens are issued for the API (resource ${audience}); an OP may refuse them at userinfo. ` +
+      'The ID token claims shown here were verified at login.'
+    );
+  }
+  return `Userinfo could not be fetched: ${err instanceof Error ? err.message : 'unknown error'}`;
 }
