@@ -3,7 +3,9 @@ import { AppError } from '@apps/shared';
 /** Discovery has not succeeded yet: pages say so instead of failing obscurely. */
 export class IdentityProviderUnavailableError extends AppError {
   constructor() {
-    super(503, 'op_unreachable', 'The identity provider is unreachable right now. The app keeps retrying; try again in a moment.');
+    super(503, 'op_unreachable', 'The identity provider is unreachable right now. The app keeps retrying; try again in a moment.', {
+      expose: true,
+    });
   }
 }
 
@@ -12,7 +14,7 @@ export class LoginFailedError extends AppError {
   readonly oauthError: string;
 
   constructor(oauthError: string, message: string, status = 400) {
-    super(status, 'login_failed', message);
+    super(status, 'login_failed', message, { expose: true });
     this.oauthError = oauthError;
   }
 }

@@ -50,6 +50,13 @@ export async function completeLogin(
 ): Promise<TokenSet> {
   const currentUrl = new URL(config.redirectUri);
   currentUrl.search = callbackQuery;
+  // Checked here first (openid-client checks again) so the user gets the precise reason.
+  if (currentUrl.searchParams.get('state') !== pending.state) {
+    throw new LoginFailedError(
+      'state_mismatch',
+      'This login response does not belong to the login started in this browser (state mismatch). Please start again.',
+    );
+  }
   try {
     const tokens = await client.authorizationCodeGrant(
       op,
@@ -68,9 +75,6 @@ function loginError(err: unknown): LoginFailedError {
     const known = CALLBACK_MESSAGES[err.error];
     const detail = err.error_description ? ` (${err.error_description})` : '';
     return new LoginFailedError(err.error, `${known ?? `The identity provider answered "${err.error}".`}${detail}`);
-  }
-  if (err instanceof client.ClientError && /state/i.test(err.message)) {
-    return new LoginFailedError('state_mismatch', 'This login response does not belong to the login started in this browser (state mismatch). Please start again.');
   }
   return new LoginFailedError('invalid_response', 'The login response could not be verified. Please start again.', 502);
 }
