@@ -6,6 +6,7 @@ set -euo pipefail
 ensure_node
 ensure_pnpm
 ensure_caddy
+ensure_chromium
 ensure_postgres
 install_deps
 log "lint";      pnpm lint

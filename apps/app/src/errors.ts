@@ -31,3 +31,18 @@ export class LoginRequiredError extends AppError {
     super(401, 'login_required', 'Log in to use this page.');
   }
 }
+
+/** A dependency (the FDX API, or the OP during a refresh) did not answer at all. */
+export class UpstreamUnavailableError extends AppError {
+  constructor(what: string, cause: unknown) {
+    super(502, 'upstream_unavailable', `${what} could not be reached${reasonOf(cause)}. Try again in a moment.`, { expose: true, cause });
+  }
+}
+
+function reasonOf(err: unknown): string {
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+  const code = cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? cause.code : undefined;
+  if (code) return ` (${code})`;
+  if (err instanceof Error && err.name === 'TimeoutError') return ' (timed out)';
+  return cause instanceof Error && cause !== err ? ` (${cause.message})` : '';
+}

@@ -134,6 +134,29 @@ describe('errors from the OP on /callback', () => {
   });
 });
 
+describe('an unreachable FDX API', () => {
+  it('shows which dependency failed instead of a stack trace', async () => {
+    const closed = await reserveServer();
+    await new Promise<void>((resolve) => closed.server.close(() => resolve()));
+    const reserved = await reserveServer();
+    const ownOp = await startOp(reserved.url);
+    const noApi = await startApp({ issuer: ownOp.issuer, apiBaseUrl: `${closed.url}/api/fdx/v6` }, reserved);
+    try {
+      await noApi.oidc.ready();
+      const browser = new Browser();
+      await login(browser, noApi);
+      const res = await browser.request(`${noApi.url}/api-explorer?endpoint=accounts`);
+      expect(res.status).toBe(502);
+      const html = await res.text();
+      expect(html).toContain(`The FDX API at ${closed.url} could not be reached (ECONNREFUSED)`);
+      expectNoStackTrace(html);
+    } finally {
+      await noApi.close();
+      await ownOp.close();
+    }
+  });
+});
+
 describe('cookies and CSRF', () => {
   it('sets a __Host- cookie that is HttpOnly, Secure, SameSite=Lax and carries only a signed id', async () => {
     const secure = await startApp({ issuer: op.issuer, appUrl: 'https://app.example.test' });

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config.js';
+import { UpstreamUnavailableError } from '../errors.js';
 import type { TokenSet } from '../session/types.js';
 
 export interface ApiResult {
@@ -43,11 +44,16 @@ export async function callApi(config: AppConfig, tokens: TokenAccess, request: A
 
 async function send(url: URL, tokens: TokenSet, accept = 'application/json'): Promise<ApiResult> {
   const started = performance.now();
-  const res = await fetch(url, {
-    headers: { authorization: `Bearer ${tokens.accessToken}`, accept },
-    redirect: 'manual',
-    signal: AbortSignal.timeout(15_000),
-  });
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      headers: { authorization: `Bearer ${tokens.accessToken}`, accept },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (err) {
+    throw new UpstreamUnavailableError(`The FDX API at ${url.origin}`, err);
+  }
   const raw = Buffer.from(await res.arrayBuffer());
   const durationMs = Math.round(performance.now() - started);
   const contentType = res.headers.get('content-type') ?? '';

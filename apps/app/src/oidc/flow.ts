@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import type { AppConfig } from '../config.js';
-import { LoginFailedError, SessionEndedError } from '../errors.js';
+import { LoginFailedError, SessionEndedError, UpstreamUnavailableError } from '../errors.js';
 import type { PendingLogin, TokenSet } from '../session/types.js';
 
 /** Authorization request: code flow with PKCE S256, state, nonce and the API as resource indicator. */
@@ -90,7 +90,8 @@ export async function refresh(op: client.Configuration, config: AppConfig, curre
     if (err instanceof client.ResponseBodyError && (err.error === 'invalid_grant' || err.error === 'invalid_client')) {
       throw new SessionEndedError();
     }
-    throw err;
+    if (err instanceof client.ResponseBodyError) throw err;
+    throw new UpstreamUnavailableError('The identity provider', err);
   }
 }
 
