@@ -180,6 +180,16 @@ describe('login, API calls, refresh and logout', () => {
     expect(html).toContain('The API answered 401, so the app refreshed your tokens once and retried.');
   });
 
+  it('shares one refresh between concurrent requests that get 401 (rotated refresh tokens are single-use)', async () => {
+    for (const token of fdx.seen) fdx.rejected.add(token);
+    const pages = await Promise.all(
+      ['customer', 'accounts', 'customer'].map(async (endpoint) => (await browser.request(`${app.url}/api-explorer?endpoint=${endpoint}`)).text()),
+    );
+    for (const html of pages) expect(html).toMatch(/data-testid="status">200</);
+    const after = await (await browser.request(`${app.url}/api-explorer?endpoint=customer`)).text();
+    expect(after).toMatch(/data-testid="status">200</);
+  });
+
   it('logs out: clears the local session and sends the user to the OP end_session with id_token_hint', async () => {
     const page = await (await browser.request(`${app.url}/`)).text();
     const sessionId = decodeURIComponent(browser.cookiesFor(app.url).get('app-session')!).slice(2).split('.')[0]!;

@@ -5,7 +5,7 @@ import { IdentityProviderUnavailableError, SessionEndedError } from '../errors.j
 import type { TokenAccess } from '../fdx/client.js';
 import type { OidcClient } from '../oidc/discovery.js';
 import { refresh } from '../oidc/flow.js';
-import { sessionOf } from '../session/middleware.js';
+import { sessionOf, type SessionContext } from '../session/middleware.js';
 import type { TokenSet } from '../session/types.js';
 
 export interface PageDeps {
@@ -36,17 +36,39 @@ export function tokensOf(res: Response): TokenSet {
   return tokens;
 }
 
+/** Refreshes in flight, per session id: concurrent 401s share one refresh (rotated refresh tokens are single-use). */
+const inflight = new Map<string, Promise<TokenSet>>();
+
 /** Refreshes the session's tokens and stores them; a dead grant ends the local session. */
 export async function refreshSession(res: Response, deps: PageDeps): Promise<TokenSet> {
   const session = sessionOf(res);
+  const id = session.current?.id;
+  if (!id) throw new SessionEndedError();
+  let pending = inflight.get(id);
+  if (!pending) {
+    pending = refreshAndStore(session, deps).finally(() => inflight.delete(id));
+    inflight.set(id, pending);
+  }
+  const next = await pending;
+  if (session.current) session.current.data.tokens = next;
+  res.locals.tokensRefreshed = true;
+  return next;
+}
+
+async function refreshAndStore(session: SessionContext, deps: PageDeps): Promise<TokenSet> {
+  const used = session.data?.tokens;
+  if (!used) throw new SessionEndedError();
   try {
-    const next = await refresh(opConfiguration(deps.oidc), deps.config, tokensOf(res));
-    session.data!.tokens = next;
+    const next = await refresh(opConfiguration(deps.oidc), deps.config, used);
+    session.data.tokens = next;
     await session.save();
-    res.locals.tokensRefreshed = true;
     return next;
   } catch (err) {
-    if (err instanceof SessionEndedError) await session.destroy();
+    if (!(err instanceof SessionEndedError)) throw err;
+    // Another instance may have refreshed first (its rotated token is in the store): use that.
+    const stored = (await session.reload())?.data.tokens;
+    if (stored && stored.refreshToken !== used.refreshToken) return stored;
+    await session.destroy();
     throw err;
   }
 }

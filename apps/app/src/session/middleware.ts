@@ -39,6 +39,13 @@ export class SessionContext {
     return this.current;
   }
 
+  /** Re-reads the session from the store (another request may have changed it meanwhile). */
+  async reload(): Promise<StoredSession | undefined> {
+    if (!this.current) return undefined;
+    this.current = await this.store.get(this.current.id);
+    return this.current;
+  }
+
   async save(): Promise<void> {
     if (this.current) await this.store.save(this.current);
   }

@@ -39,6 +39,8 @@ export async function startOp(appUrl: string, port = 0): Promise<OpFixture> {
     pkce: { required: () => true },
     // Profile and email in the ID token: userinfo cannot be reached with an API-audience JWT.
     conformIdTokenClaims: false,
+    // Single-use refresh tokens (reuse revokes the grant), as a strict production OP would do.
+    rotateRefreshToken: true,
     findAccount: (_ctx, sub) => ({
       accountId: sub,
       claims: () => ({ sub, email: `${sub}@example.test`, name: `User ${sub}` }),
