@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { hashSessionId } from '../src/session/crypto.js';
+import { hashSessionId, SessionCipher } from '../src/session/crypto.js';
+import { SessionStore } from '../src/session/store.js';
 import { Browser } from './helpers/browser.js';
-import { login, reserveServer, startApp, type AppUnderTest } from './helpers/app-harness.js';
+import { COOKIE_SECRET, login, reserveServer, startApp, type AppUnderTest } from './helpers/app-harness.js';
 import { PDF, startFdx, type FdxFixture } from './helpers/fdx-fixture.js';
 import { AUDIENCE, startOp, type OpFixture } from './helpers/op-fixture.js';
 
@@ -188,6 +189,19 @@ describe('login, API calls, refresh and logout', () => {
     for (const html of pages) expect(html).toMatch(/data-testid="status">200</);
     const after = await (await browser.request(`${app.url}/api-explorer?endpoint=customer`)).text();
     expect(after).toMatch(/data-testid="status">200</);
+  });
+
+  it('refreshes before calling the API when the stored access token has expired', async () => {
+    const store = new SessionStore(app.database.db, new SessionCipher(COOKIE_SECRET));
+    const id = decodeURIComponent(browser.cookiesFor(app.url).get('app-session')!).slice(2).split('.')[0]!;
+    const session = (await store.get(id))!;
+    const expired = session.data.tokens!.accessToken;
+    session.data.tokens!.accessTokenExpiresAt = Math.floor(Date.now() / 1000) - 60;
+    await store.save(session);
+    const seenBefore = fdx.seen.length;
+    const html = await (await browser.request(`${app.url}/api-explorer?endpoint=customer`)).text();
+    expect(html).toMatch(/data-testid="status">200</);
+    expect(fdx.seen.slice(seenBefore)).not.toContain(expired);
   });
 
   it('logs out: clears the local session and sends the user to the OP end_session with id_token_hint', async () => {

@@ -28,18 +28,26 @@ export interface TokenAccess {
 }
 
 /**
- * Calls the FDX API server-side with the session's access token. One 401 triggers one refresh
- * and one retry; the token never leaves the server.
+ * Calls the FDX API server-side with the session's access token. An access token known to be
+ * expired is refreshed first; otherwise one 401 triggers one refresh and one retry. At most one
+ * refresh per call; the token never leaves the server.
  */
 export async function callApi(config: AppConfig, tokens: TokenAccess, request: ApiRequest): Promise<ApiResult> {
   const url = new URL(`${config.apiBaseUrl}${request.path}`);
   for (const [key, value] of Object.entries(request.query ?? {})) {
     if (value) url.searchParams.set(key, value);
   }
-  const first = await send(url, tokens.current(), request.accept);
-  if (first.status !== 401) return first;
-  const refreshed = await tokens.refresh();
-  return { ...(await send(url, refreshed, request.accept)), refreshed: true };
+  let current = tokens.current();
+  let refreshed = false;
+  // Known to be expired (with a little clock skew): refresh first instead of collecting a 401.
+  if (current.refreshToken && current.accessTokenExpiresAt !== undefined && current.accessTokenExpiresAt <= Date.now() / 1000 + 5) {
+    current = await tokens.refresh();
+    refreshed = true;
+  }
+  const first = await send(url, current, request.accept);
+  if (first.status !== 401 || refreshed) return { ...first, refreshed };
+  const retried = await tokens.refresh();
+  return { ...(await send(url, retried, request.accept)), refreshed: true };
 }
 
 async function send(url: URL, tokens: TokenSet, accept = 'application/json'): Promise<ApiResult> {
