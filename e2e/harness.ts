@@ -138,7 +138,7 @@ export async function startStack(): Promise<Stack> {
     const ca = readFileSync(caBundlePath);
 
     // 2. The three services, each with its own temp data dir, pointing at each other through Caddy.
-    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api' };
+    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api' };
     const envs: Record<ServiceName, Record<string, string>> = {
       auth: { ...common, PORT: String(authPort), OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
       api: { ...common, PORT: String(apiPort), API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },

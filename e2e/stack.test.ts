@@ -27,6 +27,12 @@ describe('the stack behind Caddy', () => {
     });
   });
 
+  it('services trust the Caddy CA through NODE_EXTRA_CA_CERTS: the app reaches the OP over HTTPS', async () => {
+    const appLog = () => stack.logTail('app', 500);
+    await expect.poll(() => /identity provider (discovered|unreachable)/.test(appLog()), { timeout: 30_000 }).toBe(true);
+    expect(appLog()).not.toMatch(/certificate|UNABLE_TO_VERIFY|SELF_SIGNED|ERR_TLS|CERT_/i);
+  });
+
   it("renders the app's home page in Chromium", async () => {
     browser = await openBrowser();
     const response = await browser.page.goto(`${stack.urls.app}/`);
