@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { safeReturnTo } from '../src/pages/context.js';
 import { Browser } from './helpers/browser.js';
 import { login, reserveServer, startApp, type AppUnderTest } from './helpers/app-harness.js';
 import { startFdx, type FdxFixture } from './helpers/fdx-fixture.js';
@@ -218,11 +219,26 @@ describe('pages', () => {
     expect(csp).toContain(`form-action 'self' ${op.issuer}`);
   });
 
+  it('sends anonymous visitors of a protected page through login and back to that page', async () => {
+    const browser = new Browser();
+    const first = await browser.request(`${app.url}/api-explorer?endpoint=accounts`);
+    expect(first.status).toBe(303);
+    const loginUrl = new URL(first.headers.get('location')!, app.url).href;
+    const toLogin = await browser.follow(loginUrl);
+    const afterLogin = await browser.submitForm(toLogin.url, await toLogin.res.text(), { login: 'cust-10001', password: 'x' });
+    const { res, url } = await browser.submitForm(afterLogin.url, await afterLogin.res.text());
+    expect(url).toBe(`${app.url}/api-explorer?endpoint=accounts`);
+    expect(await res.text()).toMatch(/data-testid="status">200</);
+  });
+
   it('refuses open redirects through returnTo', async () => {
     const browser = new Browser();
-    await browser.request(`${app.url}/login?returnTo=${encodeURIComponent('//evil.example/x')}`);
-    const { url } = await login(browser, app);
+    const toLogin = await browser.follow(`${app.url}/login?returnTo=${encodeURIComponent('//evil.example/x')}`);
+    const afterLogin = await browser.submitForm(toLogin.url, await toLogin.res.text(), { login: 'cust-10001', password: 'x' });
+    const { url } = await browser.submitForm(afterLogin.url, await afterLogin.res.text());
     expect(url).toBe(`${app.url}/`);
+    for (const bad of ['https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '']) expect(safeReturnTo(bad)).toBe('/');
+    expect(safeReturnTo('/api-explorer?endpoint=accounts')).toBe('/api-explorer?endpoint=accounts');
   });
 
   it('never writes tokens or cookies to the log', async () => {
