@@ -6,7 +6,7 @@ import { createTempDatabase } from '@apps/shared/testing';
 export interface TestStore {
   engine: 'sqlite' | 'postgres';
   env: { DATA_DIR: string; DATABASE_URL?: string };
-  config: { dataDir: string; databaseUrl?: string };
+  config: { dataDir: string; databaseUrl: string | undefined };
   cleanup(): Promise<void>;
 }
 
@@ -17,7 +17,7 @@ export async function createTestStore(engine: 'sqlite' | 'postgres'): Promise<Te
     return {
       engine,
       env: { DATA_DIR: dataDir },
-      config: { dataDir },
+      config: { dataDir, databaseUrl: undefined },
       cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }

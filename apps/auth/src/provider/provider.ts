@@ -1,0 +1,127 @@
+import type { Logger } from '@apps/shared';
+import type { Kysely } from 'kysely';
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { UserRepository } from '../accounts/users.js';
+import { kyselyAdapterFactory } from '../adapter/kysely_adapter.js';
+import type { AuthConfig } from '../config.js';
+import type { AuthSchema } from '../db/schema.js';
+import type { SigningKeys } from '../keys/jwks.js';
+import { renderView } from '../views.js';
+import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client_policy.js';
+import { ALL_SCOPES, API_SCOPES } from './scopes.js';
+
+export interface ProviderDeps {
+  db: Kysely<AuthSchema>;
+  users: UserRepository;
+  keys: SigningKeys;
+  logger: Logger;
+}
+
+type StaticClient = AuthConfig['clients'][number];
+
+function toClientMetadata(client: StaticClient): ClientMetadata {
+  const { access_token_ttl, refresh_token_ttl, ...metadata } = client;
+  return {
+    ...metadata,
+    ...(access_token_ttl === undefined ? {} : { access_token_ttl }),
+    ...(refresh_token_ttl === undefined ? {} : { refresh_token_ttl }),
+  };
+}
+
+const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+
+/** The oidc-provider configuration: code flow + PKCE, JWT access tokens for the API audience, persistent storage. */
+export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Configuration {
+  const { ttl } = config;
+  return {
+    adapter: kyselyAdapterFactory(deps.db),
+    clients: config.clients.map(toClientMetadata),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA, validator: validateClientMetadata },
+    jwks: deps.keys,
+    cookies: { keys: config.cookieKeys, long: { signed: true }, short: { signed: true } },
+    responseTypes: ['code'],
+    scopes: [...ALL_SCOPES],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
+    async findAccount(_ctx, sub) {
+      const user = await deps.users.findById(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified, name: user.name }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
+    expiresWithSession: async (ctx, code) =>
+      !code.scopes.has('offline_access') && ctx.oidc.client?.['force_refresh_token'] !== true,
+    ttl: {
+      AccessToken: (_ctx, _token, client) => numberOr(client['access_token_ttl'], ttl.accessToken),
+      AuthorizationCode: ttl.authorizationCode,
+      IdToken: ttl.idToken,
+      RefreshToken: (_ctx, _token, client) => numberOr(client['refresh_token_ttl'], ttl.refreshToken),
+      Session: ttl.session,
+      Grant: ttl.grant,
+      Interaction: ttl.interaction,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          ctx.type = 'html';
+          ctx.body = await renderView('logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = await renderView('logged-out', {});
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A token request without `resource` still gets a JWT for the API.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(ctx, resourceIndicator, client) {
+          if (resourceIndicator !== config.apiAudience) throw new errors.InvalidTarget();
+          return {
+            scope: API_SCOPES.join(' '),
+            audience: config.apiAudience,
+            accessTokenTTL: numberOr(client['access_token_ttl'], ttl.accessToken),
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+      registration: {
+        enabled: config.registration.enabled,
+        initialAccessToken: config.registration.open ? false : config.registration.initialAccessToken,
+      },
+      registrationManagement: { enabled: config.registration.enabled, rotateRegistrationAccessToken: true },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = await renderView('error', { error: out.error, description: out.error_description });
+    },
+  };
+}
+
+export type { KoaContextWithOIDC };
+
+export function createProvider(config: AuthConfig, deps: ProviderDeps): Provider {
+  const provider = new Provider(config.issuer, buildConfiguration(config, deps));
+  // Behind Caddy: issuer-relative URLs and secure cookies follow X-Forwarded-Proto/Host.
+  provider.proxy = config.trustProxy;
+  return provider;
+}
