@@ -60,6 +60,11 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     next();
   });
   app.post('/reg', registrationCap(database.db, config.registration.maxClients));
+  // RFC 8414 metadata: the same document as OIDC discovery.
+  app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
+    req.url = '/.well-known/openid-configuration';
+    next();
+  });
   app.use(provider.callback());
   app.use(errorHandler(deps.logger));
   return app;

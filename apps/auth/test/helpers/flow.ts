@@ -89,10 +89,20 @@ export interface TokenResponse {
   error?: string;
 }
 
-export async function tokenRequest(issuer: string, body: Record<string, string>, auth = basic(TEST_CLIENT.client_id, TEST_CLIENT.client_secret)) {
+export interface TokenResult {
+  status: number;
+  headers: globalThis.Headers;
+  body: TokenResponse;
+}
+
+export async function tokenRequest(
+  issuer: string,
+  body: Record<string, string>,
+  auth: string | null = basic(TEST_CLIENT.client_id, TEST_CLIENT.client_secret),
+): Promise<TokenResult> {
   const res = await fetch(`${issuer}/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: auth },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(auth ? { authorization: auth } : {}) },
     body: new URLSearchParams(body).toString(),
   });
   return { status: res.status, headers: res.headers, body: (await res.json()) as TokenResponse };
@@ -110,6 +120,6 @@ export async function authorize(browser: Browser, opts: AuthorizeOptions = {}, e
   return { ...result, verifier };
 }
 
-export async function exchange(issuer: string, code: string, verifier: string, redirectUri = TEST_CLIENT.redirect_uris[0]!) {
+export async function exchange(issuer: string, code: string, verifier: string, redirectUri = TEST_CLIENT.redirect_uris[0]!): Promise<TokenResult> {
   return tokenRequest(issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier });
 }
