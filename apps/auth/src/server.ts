@@ -5,6 +5,7 @@ import type { UserRepository } from './accounts/users.js';
 import type { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
 import type { AuthDatabase } from './db/schema.js';
+import { addConfiguredFdxScopes } from './clients/fdx_scopes.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -51,6 +52,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
+  app.get('/auth', addConfiguredFdxScopes(config.clients));
   app.post('/token', tokenRateLimit(limiter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {

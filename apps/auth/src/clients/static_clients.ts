@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { API_SCOPES } from '../provider/scopes.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -18,6 +19,8 @@ export const staticClientSchema = z
     scope: z.string().min(1).optional(),
     require_pkce: z.boolean().default(true),
     force_refresh_token: z.boolean().default(false),
+    // FDX data scopes granted on consent even when the request asks only for `openid offline_access` (Plaid).
+    fdx_scopes: z.array(z.enum(API_SCOPES)).default([]),
     access_token_ttl: z.number().int().positive().optional(),
     refresh_token_ttl: z.number().int().positive().optional(),
   })

@@ -1,8 +1,8 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
-import { ALL_SCOPES } from './scopes.js';
+import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 /** Client metadata beyond RFC 7591 that static clients may set (see .env.clients.json). */
-export const EXTRA_CLIENT_METADATA = ['require_pkce', 'force_refresh_token', 'access_token_ttl', 'refresh_token_ttl'];
+export const EXTRA_CLIENT_METADATA = ['require_pkce', 'force_refresh_token', 'fdx_scopes', 'access_token_ttl', 'refresh_token_ttl'];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -38,6 +38,12 @@ export function validateClientMetadata(
       if (value === true && isDynamicRegistration(ctx)) {
         throw new errors.InvalidClientMetadata('force_refresh_token can only be set by the operator');
       }
+      return;
+    case 'fdx_scopes':
+      if (value !== undefined && (!Array.isArray(value) || value.some((s) => !(API_SCOPES as readonly unknown[]).includes(s)))) {
+        throw new errors.InvalidClientMetadata('fdx_scopes must list FDX data scopes');
+      }
+      if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('fdx_scopes can only be set by the operator');
       return;
     case 'access_token_ttl':
     case 'refresh_token_ttl':
