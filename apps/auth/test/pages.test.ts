@@ -51,12 +51,12 @@ describe('login, consent and logout pages', () => {
     const state = randomBytes(4).toString('hex');
 
     const bad = await browser.get(
-      `/session/end?${new URLSearchParams({ id_token_hint: tokens.body.id_token!, post_logout_redirect_uri: 'https://evil.example/' })}`,
+      `/session/end?${new URLSearchParams({ id_token_hint: tokens.body.id_token!, post_logout_redirect_uri: 'https://evil.example/' }).toString()}`,
     );
     expect(bad.status).toBe(400);
 
     const page = await browser.get(
-      `/session/end?${new URLSearchParams({ id_token_hint: tokens.body.id_token!, post_logout_redirect_uri: TEST_CLIENT.post_logout_redirect_uris[0]!, state })}`,
+      `/session/end?${new URLSearchParams({ id_token_hint: tokens.body.id_token!, post_logout_redirect_uri: TEST_CLIENT.post_logout_redirect_uris[0]!, state }).toString()}`,
     );
     expect(page.status).toBe(200);
     const html = await page.text();

@@ -40,7 +40,7 @@ describe('a Plaid-shaped client works as-is', () => {
       client_id: PLAID.client_id,
       state: 'plaid-state',
     });
-    const login = await browser.get(`/auth?${params}`);
+    const login = await browser.get(`/auth?${params.toString()}`);
     const consent = await browser.login(login);
     const consentHtml = await consent.clone().text();
     expect(consentHtml).toContain('Plaid');
