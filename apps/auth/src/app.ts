@@ -20,7 +20,7 @@ export interface AuthApp {
 }
 
 /** Opens the database (migrating it), loads keys and users, and builds the app. */
-export async function startAuth(config: AuthConfig, logger: Logger): Promise<AuthApp> {
+export async function startAuth(config: AuthConfig, logger: Logger, options: { memoryAdapter?: boolean } = {}): Promise<AuthApp> {
   const database = await openAuthDatabase(config, logger);
   try {
     const users = new UserRepository(database.db);
@@ -33,7 +33,7 @@ export async function startAuth(config: AuthConfig, logger: Logger): Promise<Aut
         void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
       }
     }
-    const provider = createProvider(config, { db: database.db, users, keys, logger });
+    const provider = createProvider(config, { db: database.db, users, keys, logger, memoryAdapter: options.memoryAdapter });
     wireProviderEvents(provider, audit, logger);
     const app = createServer(config, { logger, database, provider, users, audit });
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);

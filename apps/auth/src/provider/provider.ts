@@ -15,6 +15,8 @@ export interface ProviderDeps {
   users: UserRepository;
   keys: SigningKeys;
   logger: Logger;
+  /** Benchmark baseline only: oidc-provider's in-memory adapter instead of the database. */
+  memoryAdapter?: boolean;
 }
 
 type StaticClient = AuthConfig['clients'][number];
@@ -34,7 +36,7 @@ const numberOr = (value: unknown, fallback: number) => (typeof value === 'number
 export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Configuration {
   const { ttl } = config;
   return {
-    adapter: kyselyAdapterFactory(deps.db),
+    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db) }),
     clients: config.clients.map(toClientMetadata),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

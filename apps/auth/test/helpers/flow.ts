@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
 import { CookieJar, basic, csrfOf, form } from './http.js';
 import { TEST_CLIENT } from './auth_server.js';
 
@@ -74,7 +73,7 @@ export class Browser {
 }
 
 export function codeFrom(res: Response): { code: string | null; state: string | null; error: string | null } {
-  expect(res.status).toBe(303);
+  if (res.status !== 303) throw new Error(`expected a redirect to the client, got ${res.status}`);
   const url = new URL(res.headers.get('location')!);
   return { code: url.searchParams.get('code'), state: url.searchParams.get('state'), error: url.searchParams.get('error') };
 }
@@ -116,7 +115,7 @@ export async function authorize(browser: Browser, opts: AuthorizeOptions = {}, e
   if (page.status === 200 && (await page.clone().text()).includes('id="login-form"')) page = await browser.login(page, email);
   if (page.status === 200 && (await page.clone().text()).includes('id="consent-allow"')) page = await browser.submit(page, 'confirm');
   const result = codeFrom(page);
-  expect(result.state).toBe(state);
+  if (result.state !== state) throw new Error('state mismatch');
   return { ...result, verifier };
 }
 
