@@ -61,6 +61,7 @@ describe('login, consent and logout pages', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('id="logout-confirm"');
+    expect(page.headers.get('content-security-policy')).toMatch(/form-action [^;]*https:\/\/rp\.example\.test/);
     expect(html).not.toMatch(/<script|style=/);
     const action = /<form[^>]*id="op.logoutForm"[^>]*action="([^"]+)"/.exec(html)?.[1] ?? /action="([^"]+)"[^>]*id="op.logoutForm"/.exec(html)?.[1];
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];

@@ -145,6 +145,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (prompt.name !== 'consent' || !session) throw new CsrfError();
     const accountId = session.accountId;
     const clientId = String(params.client_id);
+    const user = await users.findById(accountId);
+    if (!user || user.blocked) {
+      void audit.record({ type: 'login.blocked', actor: accountId, clientId, ip: req.ip });
+      const denied = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
+      return provider.interactionFinished(req, res, denied, { mergeWithLastSubmission: false });
+    }
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
     if (!grant) throw new CsrfError();
     const missing = prompt.details as {

@@ -30,6 +30,14 @@ function toClientMetadata(client: StaticClient): ClientMetadata {
   };
 }
 
+/** The confirm form redirects on to the (already validated) post-logout URI, so CSP form-action must allow its origin. */
+function allowFormActionTo(ctx: KoaContextWithOIDC, uri: unknown): void {
+  const origin = typeof uri === 'string' ? URL.parse(uri)?.origin : undefined;
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (!origin || !csp) return;
+  ctx.set('Content-Security-Policy', csp.replace(/form-action ([^;]*)/, (_m, list: string) => `form-action ${list} ${origin}`));
+}
+
 const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
 
 /** The oidc-provider configuration: code flow + PKCE, JWT access tokens for the API audience, persistent storage. */
@@ -82,6 +90,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
+          allowFormActionTo(ctx, ctx.oidc.params?.post_logout_redirect_uri);
           ctx.type = 'html';
           ctx.body = await renderView('logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
         },
