@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAuthDatabase } from '../src/db/open.js';
 import { PUBLIC_CLIENT, TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, codeFrom, exchange, pkcePair, tokenRequest } from './helpers/flow.js';
@@ -55,6 +56,20 @@ describe('authorization and token errors', () => {
     expect(reused.status).toBe(400);
     expect(reused.body.error).toBe('invalid_grant');
     expect(verifier).toBeTruthy();
+  });
+
+  it('refuses an expired code', async () => {
+    const browser = new Browser(auth.issuer);
+    const { code, verifier } = await authorize(browser);
+    const database = await openAuthDatabase(store.config);
+    try {
+      await database.db.updateTable('oidc_models').set({ expires_at: Date.now() - 1000 }).where('model', '=', 'AuthorizationCode').execute();
+    } finally {
+      await database.close();
+    }
+    const res = await exchange(auth.issuer, code!, verifier);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_grant');
   });
 
   it('refuses a wrong client secret with invalid_client', async () => {
