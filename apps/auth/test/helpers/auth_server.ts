@@ -20,7 +20,10 @@ export const PUBLIC_CLIENT = {
 };
 
 export interface TestAuth {
+  /** The OP's issuer (its own URL unless OP_ISSUER was given, e.g. to share one with another instance). */
   issuer: string;
+  /** Where this instance listens. */
+  url: string;
   config: AuthConfig;
   current: AuthApp;
   /** Closes the app and its database, then builds a new one on the same database and URL. */
@@ -36,7 +39,8 @@ export async function startTestAuth(store: TestStore, env: Record<string, string
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}`;
+  const issuer = env.OP_ISSUER ?? url;
   const config = loadAuthConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -48,6 +52,7 @@ export async function startTestAuth(store: TestStore, env: Record<string, string
   const logger = createLogger({ name: 'auth-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const handle: TestAuth = {
     issuer,
+    url,
     config,
     current: await startAuth(config, logger),
     async restart() {
