@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import {
-  ConfigError,
   devSecret,
   envBoolean,
   envInt,
@@ -144,5 +143,3 @@ export type AuthConfig = z.output<typeof schema>;
 export function loadAuthConfig(env: Env): AuthConfig {
   return loadConfig('auth', schema, env);
 }
-
-export { ConfigError };

@@ -40,6 +40,8 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.use('/public', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
 
   const formActionOrigins = staticClientOrigins(config);
+  // Interaction pages replace this CSP with one that also allows their client's redirect origin.
+  app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
   const limiter = new RateLimiter(database.db);
   app.use(
     interactionRoutes({
@@ -51,7 +53,6 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       formActionOrigins,
     }),
   );
-  app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
   app.get('/auth', addConfiguredFdxScopes(config.clients));
   app.post('/token', tokenRateLimit(limiter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.

@@ -15,6 +15,7 @@ const PLAID = {
   force_refresh_token: true,
   fdx_scopes: ['accounts:read', 'customers:read', 'transactions:read'],
   access_token_ttl: 900,
+  refresh_token_ttl: 396 * 86400,
 };
 
 describe('a Plaid-shaped client works as-is', () => {
@@ -72,9 +73,13 @@ describe('a Plaid-shaped client works as-is', () => {
     expect(again.payload.scope).toBe('accounts:read customers:read transactions:read');
   });
 
-  it('audits the PKCE opt-out at start-up', async () => {
+  it('keeps the grant at least as long as its 13-month refresh tokens, and audits the PKCE opt-out', async () => {
     const database = await openAuthDatabase(store.config);
     try {
+      const rows = await database.db.selectFrom('oidc_models').select(['model', 'expires_at']).where('model', 'in', ['Grant', 'RefreshToken']).execute();
+      const minimum = Date.now() + 395 * 86400 * 1000;
+      expect(rows.filter((r) => r.model === 'Grant').some((r) => r.expires_at! > minimum)).toBe(true);
+      expect(rows.filter((r) => r.model === 'RefreshToken').some((r) => r.expires_at! > minimum)).toBe(true);
       const events = await database.db.selectFrom('audit_events').selectAll().where('type', '=', 'client.pkce_optional').execute();
       expect(events.map((e) => e.client_id)).toContain(PLAID.client_id);
     } finally {

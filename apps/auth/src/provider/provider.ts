@@ -43,6 +43,8 @@ const numberOr = (value: unknown, fallback: number) => (typeof value === 'number
 /** The oidc-provider configuration: code flow + PKCE, JWT access tokens for the API audience, persistent storage. */
 export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Configuration {
   const { ttl } = config;
+  // Only operator-configured clients can set refresh_token_ttl; grants are saved outside a request context too.
+  const refreshTtlOf = new Map(config.clients.map((c) => [c.client_id, c.refresh_token_ttl ?? 0]));
   return {
     ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db) }),
     clients: config.clients.map(toClientMetadata),
@@ -79,7 +81,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       IdToken: ttl.idToken,
       RefreshToken: (_ctx, _token, client) => numberOr(client['refresh_token_ttl'], ttl.refreshToken),
       Session: ttl.session,
-      Grant: ttl.grant,
+      // A grant must outlive the refresh tokens issued under it (Plaid: 13-month refresh tokens).
+      Grant: (_ctx, grant) => Math.max(ttl.grant, refreshTtlOf.get(grant.clientId ?? '') ?? 0),
       Interaction: ttl.interaction,
     },
     features: {
