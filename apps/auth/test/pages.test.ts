@@ -37,6 +37,23 @@ describe('login, consent and logout pages', () => {
     expect(html).toContain('href="/public/css/app.css"');
   });
 
+  it('shows a friendly page, not a stack trace, for an interaction from another browser and for an unknown client', async () => {
+    const browser = new Browser(auth.issuer);
+    const page = await browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: 's4' }));
+    const uid = /\/interaction\/([^/"]+)\/login/.exec(await page.text())![1]!;
+    const stranger = await fetch(`${auth.issuer}/interaction/${uid}`, { headers: { accept: 'text/html' } });
+    expect(stranger.status).toBe(400);
+    const strangerHtml = await stranger.text();
+    expect(strangerHtml).toContain('session has expired');
+    expect(strangerHtml).not.toMatch(/at .*\.(js|ts):\d+/);
+
+    const unknown = await browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: 's5', clientId: 'no-such-client' }));
+    expect(unknown.status).toBe(400);
+    const unknownHtml = await unknown.text();
+    expect(unknownHtml).toContain('invalid_client');
+    expect(unknownHtml).not.toMatch(/at .*\.(js|ts):\d+/);
+  });
+
   it('asks for login again with prompt=login even with a session', async () => {
     const browser = new Browser(auth.issuer);
     await authorize(browser);
