@@ -6,8 +6,8 @@ set -euo pipefail
 ensure_node
 ensure_pnpm
 ensure_caddy
-ensure_postgres
 ensure_chromium
+ensure_postgres
 install_deps
 log "lint";      pnpm lint
 log "typecheck"; pnpm typecheck

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -15,7 +15,14 @@ const schema = z
     CLIENT_ID: z.string().min(1).default('dev-rp'),
     CLIENT_SECRET: devSecret('dev-insecure-rp-client-secret-change-me-000000000'),
     COOKIE_SECRET: devSecret('dev-insecure-app-cookie-secret-change-me-00000000'),
+    SCOPES: z
+      .string()
+      .default('openid profile email offline_access accounts:read customers:read transactions:read')
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
+    SESSION_TTL_SECONDS: envInt(8 * 3600, 60, 30 * 24 * 3600),
+    DISCOVERY_RETRY_MAX_MS: envInt(30_000, 100, 600_000),
     DATA_DIR: z.string().default('.data'),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   })
   .superRefine(httpsInProduction('APP_URL', 'OP_ISSUER', 'API_BASE_URL'), { when: () => true })
   .transform((e) => ({
@@ -25,13 +32,18 @@ const schema = z
     logLevel: e.LOG_LEVEL,
     appUrl: e.APP_URL,
     redirectUri: `${e.APP_URL}/callback`,
+    postLogoutRedirectUri: `${e.APP_URL}/`,
     issuer: e.OP_ISSUER,
     apiBaseUrl: e.API_BASE_URL,
     apiAudience: e.API_AUDIENCE,
     clientId: e.CLIENT_ID,
     clientSecret: e.CLIENT_SECRET,
     cookieSecret: e.COOKIE_SECRET,
+    scopes: e.SCOPES,
+    sessionTtlSeconds: e.SESSION_TTL_SECONDS,
+    discoveryRetryMaxMs: e.DISCOVERY_RETRY_MAX_MS,
     dataDir: resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
   }));
 
 export type AppConfig = z.output<typeof schema>;

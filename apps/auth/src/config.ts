@@ -1,6 +1,21 @@
 import { resolve } from 'node:path';
-import { devSecret, envBoolean, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import {
+  devSecret,
+  envBoolean,
+  envInt,
+  envPort,
+  httpsInProduction,
+  httpsUrl,
+  loadConfig,
+  nodeEnv,
+  type Env,
+} from '@apps/shared';
 import { z } from 'zod';
+import { clientSource, staticClientsSchema } from './clients/static_clients.js';
+import { jwksSchema } from './keys/jwks.js';
+
+const seconds = envInt;
+const DEV_CLIENT_SECRET = 'dev-insecure-rp-client-secret-change-me-000000000';
 
 const schema = z
   .object({
@@ -10,24 +25,118 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
-    COOKIE_SECRET: devSecret('dev-insecure-auth-cookie-secret-change-me-00000000'),
+    // Comma-separated; the first signs new cookies, all verify (rotation).
+    COOKIE_SECRET: devSecret('dev-insecure-auth-cookie-secret-change-me-00000000')
+      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+      .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 32), 'every key must be at least 32 characters'),
     TRUST_PROXY: envBoolean(true),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    JWKS: z.string().optional(),
+    OIDC_CLIENTS: z.string().optional(),
+    OIDC_CLIENTS_FILE: z.string().default('.env.clients.json'),
+    CLIENT_ID: z.string().min(1).default('dev-rp'),
+    CLIENT_SECRET: devSecret(DEV_CLIENT_SECRET),
+    REDIRECT_URI: z.url().default('https://localhost:8445/callback'),
+    POST_LOGOUT_REDIRECT_URI: z.url().default('https://localhost:8445/'),
+    CLIENT_FORCE_REFRESH_TOKEN: envBoolean(true),
+    SEED_DEMO_USERS: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
+    ACCESS_TOKEN_TTL: seconds(3600, 60),
+    ID_TOKEN_TTL: seconds(3600, 60),
+    REFRESH_TOKEN_TTL: seconds(14 * 86400, 60),
+    SESSION_TTL: seconds(86400, 60),
+    GRANT_TTL: seconds(365 * 86400, 60),
+    AUTHORIZATION_CODE_TTL: seconds(60, 10, 600),
+    INTERACTION_TTL: seconds(600, 60),
+    LOGIN_LOCKOUT_THRESHOLD: envInt(5, 1),
+    LOGIN_LOCKOUT_WINDOW: seconds(900, 1),
+    RATE_LIMIT_WINDOW: seconds(60, 1),
+    RATE_LIMIT_LOGIN_PER_IP: envInt(30, 1),
+    RATE_LIMIT_LOGIN_PER_ACCOUNT: envInt(10, 1),
+    RATE_LIMIT_TOKEN_PER_IP: envInt(300, 1),
+    RATE_LIMIT_TOKEN_PER_CLIENT: envInt(300, 1),
+    REGISTRATION_ENABLED: envBoolean(true),
+    REGISTRATION_OPEN: envBoolean(false),
+    REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
+    REGISTRATION_MAX_CLIENTS: envInt(100, 0),
+    SWEEP_INTERVAL: seconds(300, 1),
   })
   .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
-  .transform((e) => ({
-    nodeEnv: e.NODE_ENV,
-    host: e.HOST,
-    port: e.PORT,
-    logLevel: e.LOG_LEVEL,
-    issuer: e.OP_ISSUER,
-    apiAudience: e.API_AUDIENCE,
-    cookieSecret: e.COOKIE_SECRET,
-    trustProxy: e.TRUST_PROXY,
-    dataDir: resolve(e.DATA_DIR),
-    databaseUrl: e.DATABASE_URL,
-  }));
+  .superRefine((e, ctx) => {
+    if (e.NODE_ENV === 'production' && !e.JWKS) {
+      ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });
+    }
+    if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
+      ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
+    }
+  }, { when: () => true })
+  .transform((e, ctx) => {
+    const source = clientSource(e);
+    const clients = staticClientsSchema.safeParse(source.value);
+    if (!clients.success) {
+      for (const issue of clients.error.issues) {
+        const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+        ctx.addIssue({ code: 'custom', path: [`${source.name}${at}`], message: issue.message });
+      }
+      return z.NEVER;
+    }
+    let jwks: z.output<typeof jwksSchema> | undefined;
+    if (e.JWKS) {
+      const parsed = jwksSchema.safeParse(safeJson(e.JWKS));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', path: ['JWKS'], message: `must be a JSON Web Key Set of private RSA keys: ${parsed.error.issues[0]?.message}` });
+        return z.NEVER;
+      }
+      jwks = parsed.data;
+    }
+    return {
+      nodeEnv: e.NODE_ENV,
+      host: e.HOST,
+      port: e.PORT,
+      logLevel: e.LOG_LEVEL,
+      issuer: e.OP_ISSUER,
+      apiAudience: e.API_AUDIENCE,
+      cookieKeys: e.COOKIE_SECRET,
+      trustProxy: e.TRUST_PROXY,
+      dataDir: resolve(e.DATA_DIR),
+      databaseUrl: e.DATABASE_URL,
+      jwks,
+      clients: clients.data,
+      seedDemoUsers: e.SEED_DEMO_USERS ? ['true', '1', 'yes'].includes(e.SEED_DEMO_USERS) : e.NODE_ENV !== 'production',
+      ttl: {
+        accessToken: e.ACCESS_TOKEN_TTL,
+        idToken: e.ID_TOKEN_TTL,
+        refreshToken: e.REFRESH_TOKEN_TTL,
+        session: e.SESSION_TTL,
+        grant: e.GRANT_TTL,
+        authorizationCode: e.AUTHORIZATION_CODE_TTL,
+        interaction: e.INTERACTION_TTL,
+      },
+      lockout: { threshold: e.LOGIN_LOCKOUT_THRESHOLD, windowSeconds: e.LOGIN_LOCKOUT_WINDOW },
+      rateLimits: {
+        windowSeconds: e.RATE_LIMIT_WINDOW,
+        loginPerIp: e.RATE_LIMIT_LOGIN_PER_IP,
+        loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
+        tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
+        tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
+      },
+      registration: {
+        enabled: e.REGISTRATION_ENABLED,
+        open: e.REGISTRATION_OPEN,
+        initialAccessToken: e.REGISTRATION_INITIAL_ACCESS_TOKEN,
+        maxClients: e.REGISTRATION_MAX_CLIENTS,
+      },
+      sweepIntervalSeconds: e.SWEEP_INTERVAL,
+    };
+  });
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 export type AuthConfig = z.output<typeof schema>;
 

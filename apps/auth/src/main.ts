@@ -1,9 +1,9 @@
 import { configOrExit, createLogger, loadDotEnv, serve } from '@apps/shared';
+import { startAuth } from './app.js';
 import { loadAuthConfig } from './config.js';
-import { createServer } from './server.js';
 
 loadDotEnv('.env');
 const config = configOrExit(() => loadAuthConfig(process.env));
 const logger = createLogger({ name: 'auth', level: config.logLevel });
-const app = createServer(config, { logger });
-await serve(app, { host: config.host, port: config.port, logger });
+const auth = await startAuth(config, logger);
+await serve(auth.app, { host: config.host, port: config.port, logger, onClose: () => auth.close() });

@@ -1,19 +1,74 @@
 import express, { type Express } from 'express';
 import { healthRoutes, requestLogging, webSecurityHeaders, type Logger } from '@apps/shared';
+import type Provider from 'oidc-provider';
+import type { UserRepository } from './accounts/users.js';
+import type { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
+import type { AuthDatabase } from './db/schema.js';
+import { addConfiguredFdxScopes } from './clients/fdx_scopes.js';
+import { errorHandler } from './errors.js';
+import { CsrfTokens } from './interactions/csrf.js';
+import { interactionRoutes } from './interactions/routes.js';
+import { registrationCap } from './provider/registration_cap.js';
+import { LoginGuard } from './security/login_guard.js';
+import { RateLimiter } from './security/rate_limiter.js';
+import { tokenRateLimit } from './security/token_rate_limit.js';
+import { PUBLIC_DIR } from './views.js';
 
 export interface AuthDeps {
   logger: Logger;
+  database: AuthDatabase;
+  provider: Provider;
+  users: UserRepository;
+  audit: AuditLog;
 }
 
-/** Builds the OP's Express app from a validated config; does not listen. */
+function staticClientOrigins(config: AuthConfig): string[] {
+  const uris = config.clients.flatMap((c) => [...c.redirect_uris, ...c.post_logout_redirect_uris]);
+  return [...new Set(uris.map((u) => new URL(u).origin))];
+}
+
+/** Builds the OP's Express app from a validated config and its opened dependencies; does not listen. */
 export function createServer(config: AuthConfig, deps: AuthDeps): Express {
+  const { provider, database, audit } = deps;
   const app = express();
   app.disable('x-powered-by');
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
   app.use(requestLogging(deps.logger));
-  app.use(healthRoutes());
-  app.use(webSecurityHeaders());
+  app.use(healthRoutes({ ready: () => database.ping() }));
+  app.use('/public', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
+
+  const formActionOrigins = staticClientOrigins(config);
+  // Interaction pages replace this CSP with one that also allows their client's redirect origin.
+  app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
+  const limiter = new RateLimiter(database.db);
+  app.use(
+    interactionRoutes({
+      provider,
+      users: deps.users,
+      audit,
+      guard: new LoginGuard(limiter, config),
+      csrf: new CsrfTokens(config.cookieKeys),
+      formActionOrigins,
+    }),
+  );
+  app.get('/auth', addConfiguredFdxScopes(config.clients));
+  app.post('/token', tokenRateLimit(limiter, config, audit));
+  // oidc-provider emits no success event for revocation; audit the answered request instead.
+  app.post('/token/revocation', (req, res, next) => {
+    res.on('finish', () => {
+      if (res.statusCode === 200) void audit.record({ type: 'token.revoked', ip: req.ip });
+    });
+    next();
+  });
+  app.post('/reg', registrationCap(database.db, config.registration.maxClients));
+  // RFC 8414 metadata: the same document as OIDC discovery.
+  app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
+    req.url = '/.well-known/openid-configuration';
+    next();
+  });
+  app.use(provider.callback());
+  app.use(errorHandler(deps.logger));
   return app;
 }

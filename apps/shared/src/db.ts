@@ -46,6 +46,11 @@ export function openDatabase<DB>(config: DatabaseConfig, logger?: Logger): Datab
     });
     // An idle client losing its server (restart, failover) must not crash the process.
     pool.on('error', (err) => logger?.warn({ err: { message: err.message } }, 'database connection lost'));
+    // A checked-out client losing its server emits 'error' on the client itself, which would
+    // crash the process without a listener; its query fails with the error anyway.
+    pool.on('connect', (client) => {
+      client.on('error', (err) => logger?.warn({ err: { message: err.message } }, 'database connection lost'));
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return {
       db,

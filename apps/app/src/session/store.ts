@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { SessionCipher } from './crypto.js';
+import { hashSessionId, newSessionId } from './crypto.js';
+import type { AppDatabase } from './migrations.js';
+import type { SessionData } from './types.js';
+
+export interface StoredSession {
+  id: string;
+  data: SessionData;
+  expiresAt: number;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Sessions in the app's own database, data encrypted; the browser holds only the random id. */
+export class SessionStore {
+  constructor(
+    private readonly db: Kysely<AppDatabase>,
+    private readonly cipher: SessionCipher,
+  ) {}
+
+  async create(data: SessionData, ttlSeconds: number): Promise<StoredSession> {
+    const id = newSessionId();
+    const idHash = hashSessionId(id);
+    const expiresAt = now() + ttlSeconds;
+    await this.db
+      .insertInto('app_sessions')
+      .values({ id_hash: idHash, data: this.cipher.encrypt(JSON.stringify(data), idHash), expires_at: expiresAt, created_at: now() })
+      .execute();
+    return { id, data, expiresAt };
+  }
+
+  /** The live session for this id, or undefined (unknown, expired or undecryptable; the latter two are deleted). */
+  async get(id: string): Promise<StoredSession | undefined> {
+    const idHash = hashSessionId(id);
+    const row = await this.db.selectFrom('app_sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+    if (!row) return undefined;
+    if (Number(row.expires_at) <= now()) {
+      await this.destroy(id);
+      return undefined;
+    }
+    try {
+      const data = JSON.parse(this.cipher.decrypt(row.data, idHash)) as SessionData;
+      return { id, data, expiresAt: Number(row.expires_at) };
+    } catch {
+      // Sealed with a previous COOKIE_SECRET or tampered with: unusable, so gone.
+      await this.destroy(id);
+      return undefined;
+    }
+  }
+
+  async save(session: StoredSession): Promise<void> {
+    const idHash = hashSessionId(session.id);
+    await this.db
+      .updateTable('app_sessions')
+      .set({ data: this.cipher.encrypt(JSON.stringify(session.data), idHash), expires_at: session.expiresAt })
+      .where('id_hash', '=', idHash)
+      .execute();
+  }
+
+  /** A new id for the same data (at login, against session fixation); the old id stops working. */
+  async rotate(session: StoredSession, ttlSeconds: number): Promise<StoredSession> {
+    const fresh = await this.create(session.data, ttlSeconds);
+    await this.destroy(session.id);
+    return fresh;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.db.deleteFrom('app_sessions').where('id_hash', '=', hashSessionId(id)).execute();
+  }
+
+  async purgeExpired(): Promise<number> {
+    const result = await this.db.deleteFrom('app_sessions').where('expires_at', '<=', now()).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}

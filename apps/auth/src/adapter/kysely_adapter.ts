@@ -1,0 +1,154 @@
+import { isDatabaseUnavailable } from '@apps/shared';
+import type { Kysely } from 'kysely';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { AuthSchema } from '../db/schema.js';
+
+/** Models whose rows belong to a grant and go when the grant is revoked. */
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
+
+/** Models consumed once; a second consume of the same row means replay. */
+const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+
+/**
+ * The OP's answer when its storage is unreachable: an OAuth error with status 503
+ * that oidc-provider renders like any other (JSON for endpoints, error page for browsers).
+ */
+export class TemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause?: unknown) {
+    super(503, 'temporarily_unavailable', { cause: cause instanceof Error ? cause : undefined });
+    this.error_description = 'the authorization server is temporarily unavailable, try again later';
+    this.expose = true;
+  }
+}
+
+async function guarded<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw new TemporarilyUnavailable(err);
+    throw err;
+  }
+}
+
+/**
+ * One oidc-provider Adapter for every model, over Kysely, so the same queries run on
+ * SQLite and PostgreSQL. `consume` is a compare-and-set: of two concurrent uses of one
+ * refresh token or code only one wins, the other revokes the whole grant.
+ */
+export class KyselyAdapter implements Adapter {
+  constructor(
+    private readonly db: Kysely<AuthSchema>,
+    private readonly model: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    return guarded(async () => {
+      const row = {
+        model: this.model,
+        id,
+        payload: JSON.stringify(payload),
+        grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
+        user_code: payload.userCode ?? null,
+        uid: payload.uid ?? null,
+        consumed_at: typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
+        expires_at: typeof expiresIn === 'number' ? this.now() + expiresIn * 1000 : null,
+      };
+      await this.db
+        .insertInto('oidc_models')
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(['model', 'id']).doUpdateSet({
+            payload: row.payload,
+            grant_id: row.grant_id,
+            user_code: row.user_code,
+            uid: row.uid,
+            consumed_at: row.consumed_at,
+            expires_at: row.expires_at,
+          }),
+        )
+        .execute();
+    });
+  }
+
+  find(id: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('id', id);
+  }
+
+  findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('uid', uid);
+  }
+
+  findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return this.findBy('user_code', userCode);
+  }
+
+  consume(id: string): Promise<void> {
+    return guarded(async () => {
+      const now = this.now();
+      const result = await this.db
+        .updateTable('oidc_models')
+        .set({ consumed_at: now })
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0 || !SINGLE_USE.has(this.model)) return;
+      // Lost the race against another use of the same token: treat it as the replay it is.
+      const row = await this.db
+        .selectFrom('oidc_models')
+        .select('grant_id')
+        .where('model', '=', this.model)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (row?.grant_id) await this.revokeGrantCompletely(row.grant_id);
+      throw new errors.InvalidGrant('grant already used');
+    });
+  }
+
+  destroy(id: string): Promise<void> {
+    return guarded(async () => {
+      await this.db.deleteFrom('oidc_models').where('model', '=', this.model).where('id', '=', id).execute();
+    });
+  }
+
+  revokeByGrantId(grantId: string): Promise<void> {
+    return guarded(async () => {
+      await this.db.deleteFrom('oidc_models').where('grant_id', '=', grantId).where('model', '=', this.model).execute();
+    });
+  }
+
+  private async revokeGrantCompletely(grantId: string): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+      await trx.deleteFrom('oidc_models').where('model', '=', 'Grant').where('id', '=', grantId).execute();
+    });
+  }
+
+  private findBy(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+    return guarded(async () => {
+      const row = await this.db
+        .selectFrom('oidc_models')
+        .select(['payload', 'consumed_at', 'expires_at'])
+        .where('model', '=', this.model)
+        .where(column, '=', value)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      if (row.expires_at !== null && row.expires_at <= this.now()) return undefined;
+      const payload = JSON.parse(row.payload) as AdapterPayload;
+      if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
+      return payload;
+    });
+  }
+}
+
+export function kyselyAdapterFactory(db: Kysely<AuthSchema>) {
+  return (model: string): Adapter => new KyselyAdapter(db, model);
+}

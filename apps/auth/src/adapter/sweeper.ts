@@ -1,0 +1,22 @@
+import type { Logger } from '@apps/shared';
+import type { Kysely } from 'kysely';
+import type { AuthSchema } from '../db/schema.js';
+
+/** Deletes expired OIDC rows and spent rate-limit windows. Returns how many rows went. */
+export async function sweepExpired(db: Kysely<AuthSchema>, now = Date.now()): Promise<number> {
+  const models = await db.deleteFrom('oidc_models').where('expires_at', '<=', now).executeTakeFirst();
+  const limits = await db.deleteFrom('rate_limits').where('reset_at', '<=', now).executeTakeFirst();
+  return Number(models.numDeletedRows) + Number(limits.numDeletedRows);
+}
+
+/** Runs the sweep on an interval; failures are logged and retried next time. */
+export function startSweeper(db: Kysely<AuthSchema>, logger: Logger, intervalMs: number): () => void {
+  const timer = setInterval(() => {
+    sweepExpired(db).then(
+      (n) => n > 0 && logger.debug({ deleted: n }, 'expired rows swept'),
+      (err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
+    );
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

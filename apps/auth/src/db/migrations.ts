@@ -1,0 +1,67 @@
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+
+/** Plain column types that mean the same on SQLite and PostgreSQL; booleans are 0/1 integers. */
+const initial: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('oidc_models')
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'text')
+      .addColumn('user_code', 'text')
+      .addColumn('uid', 'text')
+      .addColumn('consumed_at', 'bigint')
+      .addColumn('expires_at', 'bigint')
+      .addPrimaryKeyConstraint('oidc_models_pk', ['model', 'id'])
+      .execute();
+    await db.schema.createIndex('oidc_models_grant_id').on('oidc_models').column('grant_id').execute();
+    await db.schema.createIndex('oidc_models_user_code').on('oidc_models').columns(['model', 'user_code']).execute();
+    await db.schema.createIndex('oidc_models_uid').on('oidc_models').columns(['model', 'uid']).execute();
+    await db.schema.createIndex('oidc_models_expires_at').on('oidc_models').column('expires_at').execute();
+
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.notNull().unique())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+
+    await db.schema
+      .createTable('rate_limits')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('count', 'integer', (c) => c.notNull())
+      .addColumn('reset_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('rate_limits_reset_at').on('rate_limits').column('reset_at').execute();
+
+    await db.schema
+      .createTable('audit_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('actor', 'text')
+      .addColumn('client_id', 'text')
+      .addColumn('ip', 'text')
+      .addColumn('detail', 'text')
+      .execute();
+    await db.schema.createIndex('audit_events_at').on('audit_events').column('at').execute();
+
+    await db.schema
+      .createTable('op_secrets')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
+export const migrations: Record<string, Migration> = {
+  '0001_initial': initial,
+};

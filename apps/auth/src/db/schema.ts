@@ -1,0 +1,57 @@
+import type { Database } from '@apps/shared';
+
+/** Every oidc-provider model, one row each; secondary keys are columns so they can be indexed. */
+export interface OidcModelTable {
+  model: string;
+  id: string;
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  consumed_at: number | null;
+  /** Epoch milliseconds; null never expires. */
+  expires_at: number | null;
+}
+
+export interface UserTable {
+  id: string;
+  email: string;
+  name: string;
+  email_verified: number;
+  password_hash: string;
+  blocked: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RateLimitTable {
+  key: string;
+  count: number;
+  reset_at: number;
+}
+
+export interface AuditEventTable {
+  id: string;
+  at: number;
+  type: string;
+  actor: string | null;
+  client_id: string | null;
+  ip: string | null;
+  detail: string | null;
+}
+
+export interface OpSecretTable {
+  name: string;
+  value: string;
+  created_at: number;
+}
+
+export interface AuthSchema {
+  oidc_models: OidcModelTable;
+  users: UserTable;
+  rate_limits: RateLimitTable;
+  audit_events: AuditEventTable;
+  op_secrets: OpSecretTable;
+}
+
+export type AuthDatabase = Database<AuthSchema>;

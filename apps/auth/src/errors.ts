@@ -1,0 +1,48 @@
+import { isDatabaseUnavailable, type Logger } from '@apps/shared';
+import type { ErrorRequestHandler } from 'express';
+import { errors } from 'oidc-provider';
+import { renderView } from './views.js';
+
+interface OAuthErrorBody {
+  status: number;
+  error: string;
+  description: string;
+}
+
+/** Maps anything thrown outside oidc-provider's own handler to an OAuth error; never leaks internals. */
+function toOAuthError(err: unknown): OAuthErrorBody {
+  if (isDatabaseUnavailable(err) || (err instanceof errors.OIDCProviderError && err.status === 503)) {
+    return { status: 503, error: 'temporarily_unavailable', description: 'the authorization server is temporarily unavailable, try again later' };
+  }
+  if (err instanceof errors.SessionNotFound) {
+    return { status: 400, error: 'invalid_request', description: 'your sign-in session has expired or was not started here; go back to the application and try again' };
+  }
+  if (err instanceof errors.OIDCProviderError && err.expose) {
+    return { status: err.status, error: err.error, description: err.error_description ?? err.error };
+  }
+  if (err instanceof Error && err.name === 'CsrfError') {
+    return { status: 403, error: 'invalid_request', description: 'the form was stale or did not come from this site; reload the page and try again' };
+  }
+  const status = (err as { status?: unknown } | undefined)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return { status, error: 'invalid_request', description: 'the request could not be processed' };
+  }
+  return { status: 500, error: 'server_error', description: 'an unexpected error occurred' };
+}
+
+/** The one Express error middleware (four parameters, or Express would not treat it as one). */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return async (err: unknown, req, res, _next) => {
+    const out = toOAuthError(err);
+    const log = (req as { log?: Logger }).log ?? logger;
+    if (out.status >= 500) log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'request failed');
+    if (res.headersSent) return;
+    res.status(out.status).set('Cache-Control', 'no-store');
+    if (out.status === 503) res.set('Retry-After', '5');
+    if (req.accepts(['json', 'html']) === 'html' && req.path.startsWith('/interaction/')) {
+      res.type('html').send(await renderView('error', { error: out.error, description: out.description }));
+      return;
+    }
+    res.json({ error: out.error, error_description: out.description });
+  };
+}

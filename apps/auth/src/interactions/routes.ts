@@ -1,0 +1,184 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { webSecurityHeaders } from '@apps/shared';
+import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
+import type { UserRepository } from '../accounts/users.js';
+import type { AuditLog } from '../audit/audit.js';
+import { describeScopes } from '../provider/scopes.js';
+import { AccountLocked, type LoginGuard } from '../security/login_guard.js';
+import { RateLimited } from '../security/rate_limiter.js';
+import { renderView } from '../views.js';
+import type { CsrfTokens } from './csrf.js';
+
+export interface InteractionDeps {
+  provider: Provider;
+  users: UserRepository;
+  guard: LoginGuard;
+  audit: AuditLog;
+  csrf: CsrfTokens;
+  /** Form actions every page may use (the static clients' redirect origins). */
+  formActionOrigins: string[];
+}
+
+const GENERIC_LOGIN_ERROR = 'The email or password is incorrect.';
+
+export class CsrfError extends Error {
+  readonly status = 403;
+  constructor() {
+    super('invalid CSRF token');
+    this.name = 'CsrfError';
+  }
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+function originOf(uri: unknown): string | undefined {
+  return typeof uri === 'string' ? URL.parse(uri)?.origin : undefined;
+}
+
+/**
+ * The login, consent and abort steps of oidc-provider's interactions. Forms post here and
+ * oidc-provider redirects on to the client's redirect_uri, so the page's CSP form-action
+ * names that origin.
+ */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { provider, users, guard, audit, csrf } = deps;
+  const router = Router();
+  const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+
+  const noStore = (_req: Request, res: Response, next: NextFunction) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  };
+
+  /** Loads the interaction (bound to this browser's cookie) and sets the page's CSP. */
+  async function load(req: Request, res: Response): Promise<Details> {
+    const details = await provider.interactionDetails(req, res);
+    const redirectOrigin = originOf(details.params.redirect_uri);
+    const formAction = ["'self'", ...deps.formActionOrigins, ...(redirectOrigin ? [redirectOrigin] : [])];
+    await new Promise<void>((resolve, reject) =>
+      webSecurityHeaders({ formAction })(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('security headers failed')) : resolve())),
+    );
+    return details;
+  }
+
+  function checkCsrf(req: Request, uid: string): void {
+    if (!csrf.verify(uid, (req.body as Record<string, unknown> | undefined)?._csrf)) throw new CsrfError();
+  }
+
+  async function renderLogin(res: Response, details: Details, extra: { error?: string; email?: string; status?: number }) {
+    const client = await provider.Client.find(String(details.params.client_id));
+    const html = await renderView('login', {
+      uid: details.uid,
+      csrf: csrf.issue(details.uid),
+      clientName: client?.clientName ?? client?.clientId ?? 'An application',
+      error: extra.error ?? '',
+      email: extra.email ?? (typeof details.params.login_hint === 'string' ? details.params.login_hint : ''),
+    });
+    res.status(extra.status ?? 200).type('html').send(html);
+  }
+
+  router.get('/interaction/:uid', noStore, async (req, res) => {
+    const details = await load(req, res);
+    if (details.prompt.name === 'login') return renderLogin(res, details, {});
+    const client = await provider.Client.find(String(details.params.client_id));
+    const accountId = details.session?.accountId;
+    const user = accountId ? await users.findById(accountId) : undefined;
+    const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
+    res.type('html').send(
+      await renderView('consent', {
+        uid: details.uid,
+        csrf: csrf.issue(details.uid),
+        clientName: client?.clientName ?? client?.clientId ?? 'An application',
+        scopes: describeScopes(requested),
+        accountLabel: user?.email ?? accountId ?? '',
+      }),
+    );
+  });
+
+  router.post('/interaction/:uid/login', noStore, body, async (req, res) => {
+    const details = await load(req, res);
+    checkCsrf(req, details.uid);
+    if (details.prompt.name !== 'login') throw new CsrfError();
+    const form = req.body as Record<string, unknown>;
+    const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
+    const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
+    const ip = req.ip ?? 'unknown';
+    const clientId = String(details.params.client_id);
+    try {
+      await guard.admit(ip, email);
+    } catch (err) {
+      if (err instanceof RateLimited || err instanceof AccountLocked) {
+        res.set('Retry-After', String(err.retryAfter));
+        const message =
+          err instanceof AccountLocked
+            ? 'Too many failed sign-in attempts. This account is temporarily locked; try again later.'
+            : 'Too many sign-in attempts. Please wait and try again.';
+        void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'login', reason: err.name } });
+        return renderLogin(res, details, { error: message, email, status: 429 });
+      }
+      throw err;
+    }
+    const user = email && password ? await users.authenticate(email, password) : undefined;
+    if (!user) {
+      const locked = await guard.failed(email);
+      void audit.record({ type: 'login.failure', actor: email.toLowerCase(), clientId, ip });
+      if (locked) void audit.record({ type: 'login.lockout', actor: email.toLowerCase(), clientId, ip });
+      return renderLogin(res, details, { error: GENERIC_LOGIN_ERROR, email, status: 401 });
+    }
+    await guard.succeeded(email);
+    void audit.record({ type: 'login.success', actor: user.id, clientId, ip });
+    let result: InteractionResults;
+    if (user.blocked) {
+      void audit.record({ type: 'login.blocked', actor: user.id, clientId, ip });
+      result = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
+    } else {
+      result = { login: { accountId: user.id, amr: ['pwd'], remember: true } };
+    }
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  });
+
+  router.post('/interaction/:uid/confirm', noStore, body, async (req, res) => {
+    const details = await load(req, res);
+    checkCsrf(req, details.uid);
+    const { prompt, params, session } = details;
+    if (prompt.name !== 'consent' || !session) throw new CsrfError();
+    const accountId = session.accountId;
+    const clientId = String(params.client_id);
+    const user = await users.findById(accountId);
+    if (!user || user.blocked) {
+      void audit.record({ type: 'login.blocked', actor: accountId, clientId, ip: req.ip });
+      const denied = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
+      return provider.interactionFinished(req, res, denied, { mergeWithLastSubmission: false });
+    }
+    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
+    if (!grant) throw new CsrfError();
+    const missing = prompt.details as {
+      missingOIDCScope?: string[];
+      missingOIDCClaims?: string[];
+      missingResourceScopes?: Record<string, string[]>;
+    };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      grant.addResourceScope(indicator, scopes.join(' '));
+    }
+    const grantId = await grant.save();
+    void audit.record({ type: 'consent.granted', actor: accountId, clientId, ip: req.ip, detail: { scope: params.scope, grantId } });
+    await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  });
+
+  router.post('/interaction/:uid/abort', noStore, body, async (req, res) => {
+    const details = await load(req, res);
+    checkCsrf(req, details.uid);
+    void audit.record({ type: 'consent.denied', actor: details.session?.accountId, clientId: String(details.params.client_id), ip: req.ip });
+    await provider.interactionFinished(
+      req,
+      res,
+      { error: 'access_denied', error_description: 'the user denied the request' },
+      { mergeWithLastSubmission: false },
+    );
+  });
+
+  return router;
+}

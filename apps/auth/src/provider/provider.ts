@@ -1,0 +1,141 @@
+import type { Logger } from '@apps/shared';
+import type { Kysely } from 'kysely';
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { UserRepository } from '../accounts/users.js';
+import { kyselyAdapterFactory } from '../adapter/kysely_adapter.js';
+import type { AuthConfig } from '../config.js';
+import type { AuthSchema } from '../db/schema.js';
+import type { SigningKeys } from '../keys/jwks.js';
+import { renderView } from '../views.js';
+import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client_policy.js';
+import { ALL_SCOPES, API_SCOPES } from './scopes.js';
+
+export interface ProviderDeps {
+  db: Kysely<AuthSchema>;
+  users: UserRepository;
+  keys: SigningKeys;
+  logger: Logger;
+  /** Benchmark baseline only: oidc-provider's in-memory adapter instead of the database. */
+  memoryAdapter?: boolean;
+}
+
+type StaticClient = AuthConfig['clients'][number];
+
+function toClientMetadata(client: StaticClient): ClientMetadata {
+  const { access_token_ttl, refresh_token_ttl, ...metadata } = client;
+  return {
+    ...metadata,
+    ...(access_token_ttl === undefined ? {} : { access_token_ttl }),
+    ...(refresh_token_ttl === undefined ? {} : { refresh_token_ttl }),
+  };
+}
+
+/** The confirm form redirects on to the (already validated) post-logout URI, so CSP form-action must allow its origin. */
+function allowFormActionTo(ctx: KoaContextWithOIDC, uri: unknown): void {
+  const origin = typeof uri === 'string' ? URL.parse(uri)?.origin : undefined;
+  const csp = ctx.response.get('Content-Security-Policy');
+  if (!origin || !csp) return;
+  ctx.set('Content-Security-Policy', csp.replace(/form-action ([^;]*)/, (_m, list: string) => `form-action ${list} ${origin}`));
+}
+
+const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
+
+/** The oidc-provider configuration: code flow + PKCE, JWT access tokens for the API audience, persistent storage. */
+export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Configuration {
+  const { ttl } = config;
+  // Only operator-configured clients can set refresh_token_ttl; grants are saved outside a request context too.
+  const refreshTtlOf = new Map(config.clients.map((c) => [c.client_id, c.refresh_token_ttl ?? 0]));
+  return {
+    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db) }),
+    clients: config.clients.map(toClientMetadata),
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    extraClientMetadata: { properties: EXTRA_CLIENT_METADATA, validator: validateClientMetadata },
+    jwks: deps.keys,
+    cookies: { keys: config.cookieKeys, long: { signed: true }, short: { signed: true } },
+    responseTypes: ['code'],
+    scopes: [...ALL_SCOPES],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+    pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
+    async findAccount(_ctx, sub) {
+      const user = await deps.users.findById(sub);
+      if (!user) return undefined;
+      return {
+        accountId: user.id,
+        claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified, name: user.name }),
+      };
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    rotateRefreshToken: true,
+    issueRefreshToken: async (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
+    expiresWithSession: async (ctx, code) =>
+      !code.scopes.has('offline_access') && ctx.oidc.client?.['force_refresh_token'] !== true,
+    ttl: {
+      AccessToken: (_ctx, _token, client) => numberOr(client['access_token_ttl'], ttl.accessToken),
+      AuthorizationCode: ttl.authorizationCode,
+      IdToken: ttl.idToken,
+      RefreshToken: (_ctx, _token, client) => numberOr(client['refresh_token_ttl'], ttl.refreshToken),
+      Session: ttl.session,
+      // A grant must outlive the refresh tokens issued under it (Plaid: 13-month refresh tokens).
+      Grant: (_ctx, grant) => Math.max(ttl.grant, refreshTtlOf.get(grant.clientId ?? '') ?? 0),
+      Interaction: ttl.interaction,
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        async logoutSource(ctx, form) {
+          allowFormActionTo(ctx, ctx.oidc.params?.post_logout_redirect_uri);
+          ctx.type = 'html';
+          ctx.body = await renderView('logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId });
+        },
+        async postLogoutSuccessSource(ctx) {
+          ctx.type = 'html';
+          ctx.body = await renderView('logged-out', {});
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A token request without `resource` still gets a JWT for the API.
+        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
+        useGrantedResource: async () => true,
+        async getResourceServerInfo(ctx, resourceIndicator, client) {
+          if (resourceIndicator !== config.apiAudience) throw new errors.InvalidTarget();
+          return {
+            scope: API_SCOPES.join(' '),
+            audience: config.apiAudience,
+            accessTokenTTL: numberOr(client['access_token_ttl'], ttl.accessToken),
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          };
+        },
+      },
+      registration: {
+        enabled: config.registration.enabled,
+        initialAccessToken: config.registration.open ? false : config.registration.initialAccessToken,
+      },
+      registrationManagement: { enabled: config.registration.enabled, rotateRegistrationAccessToken: true },
+    },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = await renderView('error', { error: out.error, description: out.error_description });
+    },
+  };
+}
+
+export type { KoaContextWithOIDC };
+
+export function createProvider(config: AuthConfig, deps: ProviderDeps): Provider {
+  const provider = new Provider(config.issuer, buildConfiguration(config, deps));
+  // Behind Caddy: issuer-relative URLs and secure cookies follow X-Forwarded-Proto/Host.
+  provider.proxy = config.trustProxy;
+  return provider;
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError } from '@apps/shared';
+import { describe, expect, it } from 'vitest';
+import { loadAuthConfig } from '../src/config.js';
+import { generateSigningKey } from '../src/keys/jwks.js';
+
+const noFile = { OIDC_CLIENTS_FILE: join(tmpdir(), 'does-not-exist.json') };
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadAuthConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  return [];
+}
+
+describe('auth configuration', () => {
+  it('falls back to the single dev-rp client with working dev defaults', () => {
+    const config = loadAuthConfig({ ...noFile });
+    expect(config.clients).toHaveLength(1);
+    expect(config.clients[0]).toMatchObject({
+      client_id: 'dev-rp',
+      client_secret: 'dev-insecure-rp-client-secret-change-me-000000000',
+      redirect_uris: ['https://localhost:8445/callback'],
+      post_logout_redirect_uris: ['https://localhost:8445/'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      require_pkce: true,
+    });
+    expect(config.cookieKeys).toEqual(['dev-insecure-auth-cookie-secret-change-me-00000000']);
+  });
+
+  it('prefers OIDC_CLIENTS over the clients file over the single-client variables', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'auth-cfg-'));
+    const file = join(dir, 'clients.json');
+    writeFileSync(file, JSON.stringify([{ client_id: 'from-file', redirect_uris: ['https://a.example/cb'] }]));
+    expect(loadAuthConfig({ OIDC_CLIENTS_FILE: file }).clients[0]!.client_id).toBe('from-file');
+    const env = { OIDC_CLIENTS_FILE: file, OIDC_CLIENTS: JSON.stringify([{ client_id: 'from-env', redirect_uris: ['https://a.example/cb'] }]) };
+    expect(loadAuthConfig(env).clients[0]!.client_id).toBe('from-env');
+  });
+
+  it('names the bad field of a bad client', () => {
+    const clients = [{ client_id: 'ok', redirect_uris: ['https://a.example/cb'] }, { client_id: 'bad', redirect_uris: ['not a url'] }];
+    const problems = problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify(clients) });
+    expect(problems.join('\n')).toContain('OIDC_CLIENTS[1].redirect_uris[0]');
+  });
+
+  it('refuses require_pkce: false for a public client', () => {
+    const clients = [{ client_id: 'spa', redirect_uris: ['https://a.example/cb'], require_pkce: false }];
+    expect(problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify(clients) }).join('\n')).toMatch(/OIDC_CLIENTS\[0\]\.require_pkce: public clients/);
+  });
+
+  it('refuses production without configured signing keys, or with dev secrets', () => {
+    const problems = problemsOf({ ...noFile, NODE_ENV: 'production' });
+    expect(problems.some((p) => p.startsWith('JWKS:'))).toBe(true);
+  });
+
+  it('starts in production with real secrets and JWKS', () => {
+    const secret = 'x'.repeat(40);
+    const config = loadAuthConfig({
+      ...noFile,
+      NODE_ENV: 'production',
+      COOKIE_SECRET: `${'a'.repeat(40)},${'b'.repeat(40)}`,
+      CLIENT_SECRET: secret,
+      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
+      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
+    });
+    expect(config.cookieKeys).toHaveLength(2);
+    expect(config.jwks?.keys).toHaveLength(1);
+    expect(config.seedDemoUsers).toBe(false);
+  });
+
+  it('refuses a JWKS with public keys only', () => {
+    const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicKey } = generateSigningKey();
+    const problems = problemsOf({ ...noFile, JWKS: JSON.stringify({ keys: [publicKey] }) });
+    expect(problems.some((p) => p.startsWith('JWKS:'))).toBe(true);
+  });
+});

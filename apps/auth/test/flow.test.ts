@@ -1,0 +1,82 @@
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
+import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
+
+describe.each(ENGINES)('authorization code flow on %s', (engine) => {
+  let store: TestStore;
+  let auth: TestAuth;
+
+  beforeAll(async () => {
+    store = await createTestStore(engine);
+    auth = await startTestAuth(store);
+  });
+  afterAll(async () => {
+    await auth?.close();
+    await store?.cleanup();
+  });
+
+  it('logs in, consents and exchanges the code for an RS256 JWT access token for the API', async () => {
+    const browser = new Browser(auth.issuer);
+    // OIDC Core: offline_access only counts together with prompt=consent.
+    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    expect(code).toBeTruthy();
+    const tokens = await exchange(auth.issuer, code!, verifier);
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.refresh_token).toBeTruthy();
+    expect(tokens.body.id_token).toBeTruthy();
+
+    const jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
+    const { payload, protectedHeader } = await jwtVerify(tokens.body.access_token, jwks, {
+      issuer: auth.issuer,
+      audience: 'api://my-api',
+      typ: 'at+jwt',
+      algorithms: ['RS256'],
+    });
+    expect(protectedHeader.kid).toBeTruthy();
+    expect(payload).toMatchObject({ sub: 'cust-10001', client_id: TEST_CLIENT.client_id, scope: 'accounts:read transactions:read' });
+    expect(payload.jti).toBeTruthy();
+    expect(payload.exp! - payload.iat!).toBe(3600);
+
+    const id = await jwtVerify(tokens.body.id_token!, jwks, { issuer: auth.issuer, audience: TEST_CLIENT.client_id });
+    expect(id.payload.sub).toBe('cust-10001');
+    expect(decodeProtectedHeader(tokens.body.id_token!).alg).toBe('RS256');
+  });
+
+  it('gives a JWT for the API when the authorization request had no resource', async () => {
+    const browser = new Browser(auth.issuer);
+    const { code, verifier } = await authorize(browser, { resource: null });
+    const tokens = await exchange(auth.issuer, code!, verifier);
+    expect(tokens.status).toBe(200);
+    const jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
+    const { payload } = await jwtVerify(tokens.body.access_token, jwks, { audience: 'api://my-api' });
+    expect(payload.scope).toBe('accounts:read transactions:read');
+  });
+
+  it('rotates refresh tokens and revokes the grant when a rotated one is reused', async () => {
+    const browser = new Browser(auth.issuer);
+    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    const first = await exchange(auth.issuer, code!, verifier);
+    const refreshed = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.refresh_token).toBeTruthy();
+    expect(refreshed.body.refresh_token).not.toBe(first.body.refresh_token);
+
+    const reuse = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
+    expect(reuse.status).toBe(400);
+    expect(reuse.body.error).toBe('invalid_grant');
+    // The whole grant is gone: even the newest refresh token no longer works.
+    const after = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token! });
+    expect(after.body.error).toBe('invalid_grant');
+  });
+
+  it('reuses a remembered grant without asking again, and asks again with prompt=consent', async () => {
+    const browser = new Browser(auth.issuer);
+    await authorize(browser);
+    const again = await authorize(browser);
+    expect(again.code).toBeTruthy();
+    const { verifier: _v, ...rest } = await authorize(browser, { prompt: 'consent' });
+    expect(rest.code).toBeTruthy();
+  });
+});

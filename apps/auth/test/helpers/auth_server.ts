@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@apps/shared';
+import { startAuth, type AuthApp } from '../../src/app.js';
+import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
+import type { TestStore } from './db.js';
+
+export const TEST_CLIENT = {
+  client_id: 'test-rp',
+  client_secret: 'test-rp-client-secret-0123456789abcdef-000000',
+  client_name: 'Test Relying Party',
+  redirect_uris: ['https://rp.example.test/callback'],
+  post_logout_redirect_uris: ['https://rp.example.test/'],
+};
+
+export const PUBLIC_CLIENT = {
+  client_id: 'test-public',
+  client_name: 'Test Public Client',
+  redirect_uris: ['http://127.0.0.1/callback'],
+};
+
+export interface TestAuth {
+  /** The OP's issuer (its own URL unless OP_ISSUER was given, e.g. to share one with another instance). */
+  issuer: string;
+  /** Where this instance listens. */
+  url: string;
+  config: AuthConfig;
+  current: AuthApp;
+  /** Closes the app and its database, then builds a new one on the same database and URL. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The OP in-process on an ephemeral loopback port, issuer http://127.0.0.1:<port>.
+ * The HTTP listener stays up across restart() so the issuer does not change.
+ */
+export async function startTestAuth(store: TestStore, env: Record<string, string> = {}): Promise<TestAuth> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const issuer = env.OP_ISSUER ?? url;
+  const config = loadAuthConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    OP_ISSUER: issuer,
+    OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]),
+    ...store.env,
+    ...env,
+  });
+  const logger = createLogger({ name: 'auth-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const handle: TestAuth = {
+    issuer,
+    url,
+    config,
+    current: await startAuth(config, logger),
+    async restart() {
+      await handle.current.close();
+      handle.current = await startAuth(config, logger);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await handle.current.close();
+    },
+  };
+  server.on('request', (req, res) => {
+    handle.current.app(req, res);
+  });
+  return handle;
+}

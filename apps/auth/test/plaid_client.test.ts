@@ -1,0 +1,95 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAuthDatabase } from '../src/db/open.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { createTestStore, type TestStore } from './helpers/db.js';
+import { Browser, codeFrom, tokenRequest } from './helpers/flow.js';
+import { basic } from './helpers/http.js';
+
+const PLAID = {
+  client_id: 'plaid-like',
+  client_secret: 'plaid-like-client-secret-0123456789abcdef-00000',
+  client_name: 'Plaid',
+  redirect_uris: ['https://cdn.plaid.example/link/oauth.html'],
+  require_pkce: false,
+  force_refresh_token: true,
+  fdx_scopes: ['accounts:read', 'customers:read', 'transactions:read'],
+  access_token_ttl: 900,
+  refresh_token_ttl: 396 * 86400,
+};
+
+describe('a Plaid-shaped client works as-is', () => {
+  let store: TestStore;
+  let auth: TestAuth;
+
+  beforeAll(async () => {
+    store = await createTestStore('sqlite');
+    auth = await startTestAuth(store, { OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PLAID]) });
+  });
+  afterAll(async () => {
+    await auth?.close();
+    await store?.cleanup();
+  });
+
+  it('gets an ID token, a refresh token and a 15-minute API JWT with its FDX scopes from a PKCE-less request', async () => {
+    const browser = new Browser(auth.issuer);
+    // Exactly Plaid's request: no PKCE, no resource, no FDX scopes, no prompt.
+    const params = new URLSearchParams({
+      response_type: 'code',
+      redirect_uri: PLAID.redirect_uris[0]!,
+      scope: 'openid offline_access',
+      client_id: PLAID.client_id,
+      state: 'plaid-state',
+    });
+    const login = await browser.get(`/auth?${params.toString()}`);
+    const consent = await browser.login(login);
+    const consentHtml = await consent.clone().text();
+    expect(consentHtml).toContain('Plaid');
+    expect(consentHtml).toContain('See your accounts and their balances');
+    const { code, state } = codeFrom(await browser.submit(consent, 'confirm'));
+    expect(state).toBe('plaid-state');
+
+    const tokens = await tokenRequest(
+      auth.issuer,
+      { grant_type: 'authorization_code', code: code!, redirect_uri: PLAID.redirect_uris[0]! },
+      basic(PLAID.client_id, PLAID.client_secret),
+    );
+    expect(tokens.status).toBe(200);
+    expect(tokens.body.refresh_token).toBeTruthy();
+    const jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
+    const id = await jwtVerify(tokens.body.id_token!, jwks, { issuer: auth.issuer, audience: PLAID.client_id });
+    expect(id.payload.sub).toBe('cust-10001');
+    const at = await jwtVerify(tokens.body.access_token, jwks, { issuer: auth.issuer, audience: 'api://my-api', typ: 'at+jwt' });
+    expect(at.payload.scope).toBe('accounts:read customers:read transactions:read');
+    expect(at.payload.exp! - at.payload.iat!).toBe(900);
+
+    const refreshed = await tokenRequest(
+      auth.issuer,
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token! },
+      basic(PLAID.client_id, PLAID.client_secret),
+    );
+    expect(refreshed.status).toBe(200);
+    const again = await jwtVerify(refreshed.body.access_token, jwks, { audience: 'api://my-api' });
+    expect(again.payload.scope).toBe('accounts:read customers:read transactions:read');
+  });
+
+  it('keeps the grant at least as long as its 13-month refresh tokens, and audits the PKCE opt-out', async () => {
+    const database = await openAuthDatabase(store.config);
+    try {
+      const rows = await database.db.selectFrom('oidc_models').select(['model', 'expires_at']).where('model', 'in', ['Grant', 'RefreshToken']).execute();
+      const minimum = Date.now() + 395 * 86400 * 1000;
+      expect(rows.filter((r) => r.model === 'Grant').some((r) => r.expires_at! > minimum)).toBe(true);
+      expect(rows.filter((r) => r.model === 'RefreshToken').some((r) => r.expires_at! > minimum)).toBe(true);
+      const events = await database.db.selectFrom('audit_events').selectAll().where('type', '=', 'client.pkce_optional').execute();
+      expect(events.map((e) => e.client_id)).toContain(PLAID.client_id);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('still requires PKCE from clients that did not opt out', async () => {
+    const browser = new Browser(auth.issuer);
+    const res = await browser.get(browser.authorizeUrl({ challenge: 'x', state: 's', codeChallengeMethod: null }));
+    expect(codeFrom(res).error).toBe('invalid_request');
+  });
+});

@@ -1,0 +1,189 @@
+// Starts the whole stack for end-to-end tests: auth, api and app as child processes
+// (tsx, --conditions=source, the same entry points as `pnpm dev`) on free loopback ports,
+// behind a private Caddy on free HTTPS ports with its own throwaway CA. Nothing is shared
+// with a dev stack running on the same machine: ports, Caddy storage and databases are temp.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT, startCaddy } from '../scripts/lib/caddy.js';
+
+export type ServiceName = 'auth' | 'api' | 'app';
+export const SERVICES: readonly ServiceName[] = ['auth', 'api', 'app'];
+
+export interface Stack {
+  /** Public https URLs through Caddy. */
+  urls: Record<ServiceName, string>;
+  /** System CAs + this run's Caddy root CA (what NODE_EXTRA_CA_CERTS points the services at). */
+  caBundlePath: string;
+  ca: Buffer;
+  dir: string;
+  /** The last lines each process wrote, for failure messages. */
+  logTail(name: ServiceName | 'caddy', lines?: number): string;
+  stop(): Promise<void>;
+}
+
+const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
+const TSX_CLI = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, hint = () => ''): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${hint()}`);
+}
+
+/** GET over HTTPS verifying the server against `ca` (no TLS bypass). */
+export function httpsGet(url: string, ca: Buffer | undefined): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { ca, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** The app's Tailwind stylesheet is a build output (git-ignored); build it when missing. */
+function ensureAppCss(): void {
+  if (existsSync(join(ROOT, 'apps/app/public/css/app.css'))) return;
+  const cli = join(ROOT, 'apps/app/node_modules/.bin/tailwindcss');
+  const built = spawnSync(cli, ['-i', 'src/styles.css', '-o', 'public/css/app.css', '--minify'], { cwd: join(ROOT, 'apps/app'), encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`building apps/app CSS failed: ${built.stderr}`);
+}
+
+export async function startStack(): Promise<Stack> {
+  ensureAppCss();
+  const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
+  const [authPort, apiPort, appPort, authSite, apiSite, appSite] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const urls: Record<ServiceName, string> = {
+    auth: `https://localhost:${authSite}`,
+    api: `https://localhost:${apiSite}`,
+    app: `https://localhost:${appSite}`,
+  };
+  const children = new Map<ServiceName | 'caddy', ChildProcess>();
+  const logFile = (name: string) => join(dir, `${name}.log`);
+  const logTail = (name: string, lines = 40) =>
+    existsSync(logFile(name)) ? readFileSync(logFile(name), 'utf8').split('\n').slice(-lines).join('\n') : '(no output)';
+
+  const stop = async () => {
+    await Promise.all([...children.values()].map(stopChild));
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  try {
+    // 1. Caddy with a private storage: its local CA is created fresh for this run.
+    const storage = join(dir, 'caddy');
+    mkdirSync(storage, { recursive: true });
+    const caddy = startCaddy({
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        AUTH_SITE: urls.auth,
+        API_SITE: urls.api,
+        APP_SITE: urls.app,
+        AUTH_UPSTREAMS: `127.0.0.1:${authPort}`,
+        API_UPSTREAMS: `127.0.0.1:${apiPort}`,
+        APP_UPSTREAMS: `127.0.0.1:${appPort}`,
+        CADDY_STORAGE: storage,
+        CADDY_ADMIN: 'off',
+        XDG_DATA_HOME: join(dir, 'xdg-data'),
+        XDG_CONFIG_HOME: join(dir, 'xdg-config'),
+      },
+    });
+    const caddyLog = createWriteStream(logFile('caddy'));
+    caddy.stdout?.pipe(caddyLog);
+    caddy.stderr?.pipe(caddyLog);
+    children.set('caddy', caddy);
+    const rootCa = join(storage, 'pki/authorities/local/root.crt');
+    await waitFor("Caddy's local root CA", 30_000, async () => {
+      if (caddy.exitCode !== null) throw new Error(`caddy exited (${caddy.exitCode})\n${logTail('caddy')}`);
+      return existsSync(rootCa) && readFileSync(rootCa, 'utf8').includes('END CERTIFICATE') ? true : undefined;
+    });
+    const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
+    const caBundlePath = join(dir, 'ca-bundle.pem');
+    writeFileSync(caBundlePath, (system ? `${readFileSync(system, 'utf8')}\n` : '') + readFileSync(rootCa, 'utf8'));
+    const ca = readFileSync(caBundlePath);
+
+    // 2. The three services, each with its own temp data dir, pointing at each other through Caddy.
+    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api' };
+    const envs: Record<ServiceName, Record<string, string>> = {
+      auth: { ...common, PORT: String(authPort), OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
+      api: { ...common, PORT: String(apiPort), API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },
+      app: {
+        ...common,
+        PORT: String(appPort),
+        APP_URL: urls.app,
+        OP_ISSUER: urls.auth,
+        API_BASE_URL: `${urls.api}/api/fdx/v6`,
+        DATA_DIR: join(dir, 'app-data'),
+        DISCOVERY_RETRY_MAX_MS: '2000',
+      },
+    };
+    for (const name of SERVICES) {
+      const cwd = join(dir, `${name}-cwd`); // no developer .env gets picked up
+      mkdirSync(cwd, { recursive: true });
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...envs[name] };
+      const child = spawn(process.execPath, [TSX_CLI, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
+        cwd,
+        env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'apps', name, 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const log = createWriteStream(logFile(name));
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      children.set(name, child);
+    }
+
+    // 3. Ready when every service answers through Caddy's HTTPS with the CA verified.
+    for (const name of SERVICES) {
+      await waitFor(
+        `${name} at ${urls[name]}/public/health`,
+        90_000,
+        async () => {
+          const child = children.get(name)!;
+          if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode})\n${logTail(name)}`);
+          const res = await httpsGet(`${urls[name]}/public/health`, ca).catch(() => undefined);
+          return res?.status === 200 ? true : undefined;
+        },
+        () => `--- ${name} ---\n${logTail(name)}\n--- caddy ---\n${logTail('caddy', 10)}`,
+      );
+    }
+    return { urls, caBundlePath, ca, dir, logTail, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

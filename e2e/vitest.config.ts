@@ -1,0 +1,14 @@
+import { defineProject } from 'vitest/config';
+
+// The whole stack (three services + Caddy + Chromium) starts once per file: generous timeouts,
+// files one after another.
+export default defineProject({
+  test: {
+    name: 'e2e',
+    root: import.meta.dirname,
+    include: ['**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
+    fileParallelism: false,
+  },
+});
