@@ -18,6 +18,9 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     SEED_ON_START: envBoolean(true),
+    RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
+    RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
+    RATE_LIMIT_PER_IP: envInt(6000, 0),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .transform((e) => ({
@@ -35,6 +38,11 @@ const schema = z
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     seedOnStart: e.SEED_ON_START,
+    rateLimit: {
+      windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
+      perClient: e.RATE_LIMIT_PER_CLIENT,
+      perIp: e.RATE_LIMIT_PER_IP,
+    },
   }));
 
 export type ApiConfig = z.output<typeof schema>;

@@ -69,5 +69,12 @@ export const subsystemUnavailable = (cause?: unknown) =>
     cause,
   });
 
+/** FDX defines no code for throttling; the code repeats the HTTP status, as for an unknown route. */
+export const tooManyRequests = (retryAfterSeconds: number) =>
+  new FdxError(429, 429, 'Too many requests', {
+    debugMessage: 'The request rate limit was exceeded; retry after the time in Retry-After',
+    headers: { 'Retry-After': String(retryAfterSeconds) },
+  });
+
 export const internalError = () =>
   new FdxError(500, FdxCode.internalError, 'Internal server error');

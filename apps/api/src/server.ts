@@ -3,11 +3,13 @@ import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type L
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { RateCounter } from './data/rate-counter.js';
 import { Repository } from './data/repository.js';
 import type { ApiSchema } from './data/schema.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
+import { rateLimit } from './rate-limit.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -30,6 +32,18 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       jwksCooldownMs: config.jwksCooldownMs,
     });
   const resourceMetadataUrl = `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
+  const now = deps.now ?? Date.now;
+  const limits = config.rateLimit;
+  const limiter =
+    limits.perClient > 0 || limits.perIp > 0
+      ? rateLimit({
+          limits,
+          now,
+          counter: new RateCounter(deps.database.db, limits.windowMs, (err) =>
+            deps.logger.warn({ err }, 'could not delete expired rate-limit windows'),
+          ),
+        })
+      : undefined;
 
   const app = express();
   app.disable('x-powered-by');
@@ -47,9 +61,10 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       repository: new Repository(deps.database.db),
       verify,
       resourceMetadataUrl,
+      rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
-      now: deps.now ?? Date.now,
+      now,
     }),
   );
   app.use(notFound);

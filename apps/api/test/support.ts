@@ -71,11 +71,12 @@ export interface TokenOptions {
   typ?: string;
   alg?: string;
   notBefore?: number;
+  clientId?: string;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: 'dev-rp' })
+  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp' })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)
@@ -110,7 +111,9 @@ export interface TestApi {
 }
 
 /** The API in-process on a random port, over a seeded temp SQLite file (or DATABASE_URL), with a real JWKS. */
-export async function startApi(options: { databaseUrl?: string; seeded?: boolean; logLines?: string[] } = {}): Promise<TestApi> {
+export async function startApi(
+  options: { databaseUrl?: string; seeded?: boolean; logLines?: string[]; env?: Record<string, string> } = {},
+): Promise<TestApi> {
   const key = await newKey('key-1');
   const jwks = await startJwks([key.jwk]);
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
@@ -118,6 +121,7 @@ export async function startApi(options: { databaseUrl?: string; seeded?: boolean
     JWKS_URI: jwks.url,
     DATA_DIR: dir,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...options.env,
   });
   const database = await openApiDatabase(config);
   if (options.seeded !== false) await seed(database.db);

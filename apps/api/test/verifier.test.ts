@@ -129,3 +129,54 @@ describe('token verifier', () => {
     jwks = await startJwks([key.jwk]);
   });
 });
+
+describe('remembering verified tokens', () => {
+  let key: SigningKey;
+  let jwks: JwksServer;
+  beforeEach(async () => {
+    key = await newKey('key-1');
+    jwks = await startJwks([key.jwk]);
+  });
+  afterEach(() => jwks.close());
+
+  const verifier = (verifiedCacheMs: number) =>
+    createTokenVerifier({
+      jwksUri: jwks.url,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      clockToleranceSeconds: 0,
+      jwksCooldownMs: 0,
+      jwksCacheMaxAgeMs: 100,
+      verifiedCacheMs,
+    });
+
+  it('never accepts a remembered token past its exp', async () => {
+    const verify = verifier(60_000);
+    const token = await signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 1 });
+    expect((await verify(token)).sub).toBe('cust-10001');
+    await new Promise((r) => setTimeout(r, 2100));
+    await expect(verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('verifies again after the remembering time, so a key retired from the set stops working once the set is refreshed', async () => {
+    const verify = verifier(300);
+    const token = await signToken(key);
+    await verify(token);
+    const next = await newKey('key-2');
+    jwks.keys = [next.jwk];
+    await new Promise((r) => setTimeout(r, 150));
+    // The key set is stale, but the token is still remembered.
+    expect((await verify(token)).sub).toBe('cust-10001');
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(verify(token)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+
+  it('remembers only what verified: a tampered copy of a remembered token is still refused', async () => {
+    const verify = verifier(60_000);
+    const token = await signToken(key, { sub: 'cust-10001' });
+    await verify(token);
+    const [header, , signature] = token.split('.');
+    const payload = base64url.encode(JSON.stringify({ ...JSON.parse(new TextDecoder().decode(base64url.decode(token.split('.')[1]!))), sub: 'cust-10002' }));
+    await expect(verify(`${header}.${payload}.${signature}`)).rejects.toBeInstanceOf(InvalidTokenError);
+  });
+});

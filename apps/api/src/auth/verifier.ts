@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 
 /** The facts of a verified access token the API relies on (never the token text). */
@@ -19,6 +20,8 @@ export interface VerifierOptions {
   jwksCooldownMs: number;
   /** How long a fetched JWKS is trusted before it is refreshed. */
   jwksCacheMaxAgeMs?: number;
+  /** How long a verified token is remembered (never past its exp); 0 verifies every time. */
+  verifiedCacheMs?: number;
 }
 
 /** The token cannot be accepted: bad signature, claims, type, algorithm or shape. */
@@ -65,7 +68,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
     cacheMaxAge: options.jwksCacheMaxAgeMs ?? 10 * 60_000,
     timeoutDuration: 5_000,
   });
-  return async (token) => {
+  const verify: TokenVerifier = async (token) => {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, jwks, {
@@ -91,5 +94,34 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       jti: payload.jti,
       exp: payload.exp,
     };
+  };
+  const cacheMs = options.verifiedCacheMs ?? 60_000;
+  return cacheMs > 0 ? rememberVerified(verify, cacheMs) : verify;
+}
+
+const VERIFIED_CACHE_SIZE = 10_000;
+
+/**
+ * Signature checks were the API's largest cost after the database: a client repeats one
+ * access token for many calls. A token verified once is remembered for `cacheMs`, never past
+ * its `exp`, keyed by its SHA-256 (no token text is kept). Every other token, and each token
+ * again after `cacheMs`, is fully verified, so a key retired from the JWKS stops working
+ * within that time, as it does with jose's key set cache.
+ */
+function rememberVerified(verify: TokenVerifier, cacheMs: number): TokenVerifier {
+  const verified = new Map<string, { token: AccessToken; until: number }>();
+  return async (token) => {
+    const key = createHash('sha256').update(token).digest('base64url');
+    const now = Date.now();
+    const hit = verified.get(key);
+    if (hit && now < hit.until) return hit.token;
+    if (hit) verified.delete(key);
+    const result = await verify(token);
+    const until = Math.min(now + cacheMs, (result.exp ?? 0) * 1000);
+    if (until > now) {
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(key, { token: result, until });
+    }
+    return result;
   };
 }

@@ -9,6 +9,7 @@ import type {
 } from './schema.js';
 
 export type AccountRow = Selectable<AccountTable>;
+export type AccountDescriptorRow = Omit<AccountRow, 'customer_id' | 'details' | 'contact'>;
 export type TransactionRow = Selectable<TransactionTable>;
 export type StatementRow = Selectable<StatementTable>;
 export type PaymentNetworkRow = Selectable<PaymentNetworkTable>;
@@ -41,8 +42,12 @@ export class CustomerRepository {
     readonly customerId: string,
   ) {}
 
-  async listAccounts(afterId: string | undefined, limit: number): Promise<AccountRow[]> {
-    let query = this.db.selectFrom('account').selectAll().where('customer_id', '=', this.customerId);
+  /** The list shows descriptors only: the large JSON columns (details, contact) stay in the database. */
+  async listAccounts(afterId: string | undefined, limit: number): Promise<AccountDescriptorRow[]> {
+    let query = this.db
+      .selectFrom('account')
+      .select(['id', 'category', 'account_type', 'status', 'account_number', 'product_name', 'nickname', 'currency'])
+      .where('customer_id', '=', this.customerId);
     if (afterId !== undefined) query = query.where('id', '>', afterId);
     return query.orderBy('id').limit(limit + 1).execute();
   }

@@ -68,6 +68,15 @@ export interface AssetTransferNetworkTable {
   joint_account: number;
 }
 
+/** Fixed-window request counters shared by every API instance on the database. */
+export interface RateLimitTable {
+  /** `client:<client_id>` or `ip:<address>` */
+  key: string;
+  /** Epoch milliseconds at which the window opened. */
+  window_start: number;
+  hits: number;
+}
+
 export interface ApiSchema {
   customer: CustomerTable;
   account: AccountTable;
@@ -75,4 +84,5 @@ export interface ApiSchema {
   statement: StatementTable;
   payment_network: PaymentNetworkTable;
   asset_transfer_network: AssetTransferNetworkTable;
+  rate_limit: RateLimitTable;
 }

@@ -1,10 +1,10 @@
-import type { AccountRow, StatementRow, TransactionRow } from '../data/repository.js';
+import type { AccountDescriptorRow, AccountRow, StatementRow, TransactionRow } from '../data/repository.js';
 
 /** Row → FDX entity. JSON columns were written by our own seed, so they are trusted here. */
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
 const iso = (ms: number) => new Date(Number(ms)).toISOString();
 
-export function accountDescriptor(row: AccountRow) {
+export function accountDescriptor(row: AccountDescriptorRow) {
   return {
     accountCategory: row.category,
     accountId: row.id,

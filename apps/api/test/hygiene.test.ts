@@ -1,0 +1,117 @@
+import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { signToken, startApi, type TestApi } from './support.js';
+
+const LIMITED = { RATE_LIMIT_WINDOW_SECONDS: '3600' };
+
+async function expectTooMany(res: Response): Promise<void> {
+  expect(res.status).toBe(429);
+  const retryAfter = Number(res.headers.get('retry-after'));
+  expect(retryAfter).toBeGreaterThanOrEqual(1);
+  expect(retryAfter).toBeLessThanOrEqual(3600);
+  expect(await res.json()).toMatchObject({ code: 429, message: 'Too many requests' });
+}
+
+describe('rate limits on the embedded database', () => {
+  let api: TestApi | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it('answers 429 with Retry-After and an FDX error once a client exceeds its limit, and counts other clients apart', async () => {
+    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '3', RATE_LIMIT_PER_IP: '0' } });
+    const token = await api.token();
+    for (let i = 0; i < 3; i++) expect((await api.get('/accounts', token)).status).toBe(200);
+    await expectTooMany(await api.get('/accounts', token));
+    // A new token of the same client is still the same client.
+    await expectTooMany(await api.get('/customers/current', await api.token()));
+    const other = await signToken(api.key, { clientId: 'other-rp' });
+    expect((await api.get('/accounts', other)).status).toBe(200);
+  });
+
+  it('limits a caller address, counting requests with bad tokens too', async () => {
+    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '0', RATE_LIMIT_PER_IP: '4' } });
+    for (let i = 0; i < 2; i++) expect((await api.get('/accounts', 'not-a-jwt')).status).toBe(401);
+    expect((await api.get('/accounts', await api.token())).status).toBe(200);
+    expect((await api.get('/accounts', await api.token({ clientId: 'other-rp' }))).status).toBe(200);
+    await expectTooMany(await api.get('/accounts', 'not-a-jwt'));
+    await expectTooMany(await api.get('/accounts', await api.token({ clientId: 'third-rp' })));
+    // Health checks are not FDX calls and stay reachable for the load balancer.
+    expect((await api.get(`${api.url}/public/ready`, null)).status).toBe(200);
+  });
+});
+
+describe('a rate limit shared by two API instances on one PostgreSQL database', () => {
+  let temp: TempDatabase;
+  let a: TestApi;
+  let b: TestApi;
+  beforeAll(async () => {
+    temp = await createTempDatabase('api_limit');
+    const env = { ...LIMITED, RATE_LIMIT_PER_CLIENT: '4', RATE_LIMIT_PER_IP: '0' };
+    a = await startApi({ databaseUrl: temp.url, env });
+    b = await startApi({ databaseUrl: temp.url, env, seeded: false });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await temp.drop();
+  });
+
+  it('counts requests on either instance against one limit', async () => {
+    const onA = await a.token();
+    const onB = await b.token();
+    for (let i = 0; i < 2; i++) {
+      expect((await a.get('/accounts', onA)).status).toBe(200);
+      expect((await b.get('/accounts', onB)).status).toBe(200);
+    }
+    await expectTooMany(await a.get('/accounts', onA));
+    await expectTooMany(await b.get('/accounts', onB));
+    const rows = await sql<{ hits: number }>`select hits from rate_limit where key = 'client:dev-rp'`.execute(a.database.db);
+    expect(rows.rows.map((r) => Number(r.hits))).toEqual([6]);
+  });
+
+  it('keeps the counters in an unlogged table (no WAL on the hot path)', async () => {
+    const { rows } = await sql<{ relpersistence: string }>`select relpersistence from pg_class where relname = 'rate_limit'`.execute(a.database.db);
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
+  });
+
+  it('keeps the count exact under concurrent requests on both instances', async () => {
+    // Each instance trusts its own test JWKS; both tokens name the same client.
+    const tokens = [await a.token({ clientId: 'burst-rp' }), await b.token({ clientId: 'burst-rp' })];
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => [a, b][i % 2]!.get('/accounts', tokens[i % 2]).then((r) => r.status)),
+    );
+    expect(statuses.filter((s) => s === 200)).toHaveLength(4);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(6);
+  });
+});
+
+describe('errors that are not the caller’s', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi();
+  });
+  afterAll(() => api.close());
+
+  it('refuses an oversized body with 413 and an FDX error', async () => {
+    const res = await fetch(`${api.base}/accounts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${await api.token()}` },
+      body: JSON.stringify({ pad: 'x'.repeat(32 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ code: 703, message: 'Request too large' });
+  });
+
+  it('answers an unexpected failure with 500, FDX code 500 and nothing of the internals', async () => {
+    await sql`drop table payment_network`.execute(api.database.db);
+    const res = await api.get('/accounts/acc-10001-checking/payment-networks');
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(JSON.parse(text)).toEqual({ code: 500, message: 'Internal server error' });
+    expect(text).not.toMatch(/payment_network|no such table|sqlite|at /i);
+    expect((await api.get('/accounts')).status).toBe(200);
+  });
+});

@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+import { forkTarget, stopChild } from './process.js';
+import type { ApiTargetInfo } from '../servers/api-target.js';
+
+export type { ApiTargetInfo };
+
+export interface ApiTarget extends ApiTargetInfo {
+  child: ChildProcess;
+  /** Authorization header for the API. */
+  headers: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface ApiTargetOptions {
+  dataDir: string;
+  /** FDX paths the bare app mirrors (captured from the API). */
+  paths: string[];
+  rateLimit: boolean;
+  /** PostgreSQL instead of the SQLite file in dataDir. */
+  databaseUrl?: string;
+  /** Extra Node flags for the target, e.g. --cpu-prof. */
+  execArgv?: string[];
+}
+
+export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarget> {
+  const { child, info } = await forkTarget<ApiTargetInfo>(
+    'api-target.ts',
+    {
+      BENCH_DATA_DIR: options.dataDir,
+      BENCH_PATHS: JSON.stringify(options.paths),
+      BENCH_RATE_LIMIT: options.rateLimit ? 'on' : 'off',
+      ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
+    },
+    options.execArgv,
+  );
+  return { ...info, child, headers: { authorization: `Bearer ${info.token}` }, stop: () => stopChild(child) };
+}
+
+export const FDX = '/api/fdx/v6';

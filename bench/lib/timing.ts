@@ -1,0 +1,23 @@
+import { performance } from 'node:perf_hooks';
+import { RateCounter } from '../../apps/api/src/data/rate-counter.js';
+import type { ApiSchema } from '../../apps/api/src/data/schema.js';
+import type { Database } from '../../apps/shared/src/db.js';
+
+/** Runs `fn` repeatedly for about `ms`, one call at a time, after a short warm-up; returns calls and mean ms. */
+export async function repeat(ms: number, fn: () => Promise<unknown>): Promise<{ calls: number; meanMs: number }> {
+  for (let i = 0; i < 20; i++) await fn();
+  let calls = 0;
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    await fn();
+    calls++;
+  }
+  return { calls, meanMs: (performance.now() - start) / calls };
+}
+
+/** Mean µs of one rate-limit upsert (client and address keys), as a request pays it. */
+export async function rateCounterMicros(db: Database<ApiSchema>['db'], ms: number): Promise<number> {
+  const counter = new RateCounter(db, 60_000);
+  const { meanMs } = await repeat(ms, () => counter.hit(['ip:127.0.0.1', 'client:bench'], Date.now()));
+  return Math.round(meanMs * 10_000) / 10;
+}

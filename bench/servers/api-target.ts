@@ -1,0 +1,68 @@
+/**
+ * A benchmark target in its own process (so the load generator does not share its CPU):
+ * the API over a given SQLite data directory with a local JWKS, and a bare Express app
+ * that answers the same paths with the same bytes. Reports its URLs and a token over IPC.
+ */
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createLogger, listen } from '../../apps/shared/src/index.js';
+import { loadApiConfig } from '../../apps/api/src/config.js';
+import { openApiDatabase } from '../../apps/api/src/data/open.js';
+import { createServer } from '../../apps/api/src/server.js';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
+
+export interface ApiTargetInfo {
+  api: string;
+  bare: string;
+  token: string;
+  /** Path → bytes served, captured from the API. */
+  sizes: Record<string, number>;
+}
+
+const dataDir = process.env.BENCH_DATA_DIR;
+if (!dataDir) throw new Error('BENCH_DATA_DIR is required');
+const paths = JSON.parse(process.env.BENCH_PATHS ?? '[]') as string[];
+const limited = process.env.BENCH_RATE_LIMIT !== 'off';
+
+const key = await newKey('bench-key');
+const jwks = await startJwks([key.jwk]);
+const config = loadApiConfig({
+  // Development rules, so the local http key server is accepted; nothing else in the API depends on it.
+  NODE_ENV: 'development',
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  API_URL: 'https://api.bench.example',
+  OP_ISSUER: ISSUER,
+  API_AUDIENCE: AUDIENCE,
+  JWKS_URI: jwks.url,
+  CURSOR_SECRET: 'bench-cursor-secret-0123456789-abcdefghijklmnop',
+  DATA_DIR: dataDir,
+  ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
+  // Limits far above the load, so the counter is paid for on every request but never trips.
+  RATE_LIMIT_PER_CLIENT: limited ? '1000000000' : '0',
+  RATE_LIMIT_PER_IP: limited ? '1000000000' : '0',
+});
+const logger = createLogger({ name: 'api', level: config.logLevel });
+const database = await openApiDatabase(config, logger);
+const api = await listen(createServer(config, { logger, database }), '127.0.0.1', 0);
+const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
+const token = await signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
+
+const bare = express();
+bare.disable('x-powered-by');
+bare.set('etag', false);
+const sizes: Record<string, number> = {};
+for (const path of paths) {
+  const res = await fetch(`${apiUrl}/api/fdx/v6${path}`, { headers: { authorization: `Bearer ${token}` } });
+  if (res.status !== 200) throw new Error(`capturing ${path}: HTTP ${res.status}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  sizes[path] = bytes.length;
+  bare.get(`/api/fdx/v6${path.split('?')[0]}`, (_req, res) => {
+    res.type('application/json').send(bytes);
+  });
+}
+const bareServer = await listen(bare, '127.0.0.1', 0);
+const info: ApiTargetInfo = { api: apiUrl, bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, token, sizes };
+process.send?.(info);
+// A clean exit, so --cpu-prof writes its profile.
+process.on('disconnect', () => process.exit(0));
+process.once('SIGTERM', () => process.exit(0));
