@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 
@@ -10,6 +11,14 @@ export interface ServeOptions {
   onClose?: () => Promise<void>;
   /** How long in-flight requests get to finish after SIGTERM. */
   drainMs?: number;
+  /** Sent as X-Served-By on every response, so a load-balanced deployment shows which instance answered. */
+  instanceId?: string;
+}
+
+/** INSTANCE_ID from the environment, otherwise hostname:pid (unique per process on a host). */
+export function defaultInstanceId(env: Record<string, string | undefined> = process.env): string {
+  const configured = env.INSTANCE_ID?.trim();
+  return configured && /^[\w.:-]{1,64}$/.test(configured) ? configured : `${hostname()}:${process.pid}`;
 }
 
 export function listen(app: Express, host: string, port: number): Promise<Server> {
@@ -26,9 +35,11 @@ export function listen(app: Express, host: string, port: number): Promise<Server
  */
 export async function serve(app: Express, options: ServeOptions): Promise<Server> {
   const { logger } = options;
+  const instanceId = options.instanceId ?? defaultInstanceId();
   const server = await listen(app, options.host, options.port);
+  server.prependListener('request', (_req, res) => res.setHeader('X-Served-By', instanceId));
   server.keepAliveTimeout = 65_000;
-  logger.info({ host: options.host, port: options.port }, 'listening');
+  logger.info({ host: options.host, port: options.port, instanceId }, 'listening');
 
   let stopping = false;
   const stop = (signal: string) => {
