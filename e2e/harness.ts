@@ -8,6 +8,7 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, startCaddy } from '../scripts/lib/caddy.js';
 
 export type ServiceName = 'auth' | 'api' | 'app';
@@ -56,7 +57,9 @@ export interface Stack {
 }
 
 const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
-const TSX_CLI = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// tsx's loader in the service process itself (not the tsx CLI, which runs the script in a second
+// process): a signal, SIGKILL included, reaches the service and not a wrapper.
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -176,7 +179,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const ca = readFileSync(caBundlePath);
 
     // 2. The services, each with its own data dir (shared by its instances), pointing at each other through Caddy.
-    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api' };
+    // SHUTDOWN_DELAY_MS > Caddy's health interval: a stopping instance leaves the rotation before it closes.
+    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api', SHUTDOWN_DELAY_MS: '1500' };
     const envs: Record<ServiceName, Record<string, string>> = {
       auth: { ...common, OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
       api: { ...common, API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },
@@ -210,7 +214,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
               instance.child.kill(signal);
             }),
           start: async () => {
-            const child = spawn(process.execPath, [TSX_CLI, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
+            const child = spawn(process.execPath, ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
               cwd,
               env: { PATH: process.env.PATH, HOME: process.env.HOME, ...instance.env, TSX_TSCONFIG_PATH: join(ROOT, 'apps', name, 'tsconfig.json') },
               stdio: ['ignore', 'pipe', 'pipe'],
