@@ -8,25 +8,58 @@ import { request } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ROOT, startCaddy } from '../scripts/lib/caddy.js';
 
 export type ServiceName = 'auth' | 'api' | 'app';
 export const SERVICES: readonly ServiceName[] = ['auth', 'api', 'app'];
 
+export interface StackOptions {
+  /** Instances per service behind Caddy's round robin (default 1 each). */
+  instances?: Partial<Record<ServiceName, number>>;
+  /** A PostgreSQL database per service (shared by its instances); absent = SQLite under a temp DATA_DIR. */
+  databaseUrls?: Partial<Record<ServiceName, string>>;
+  /** Extra environment per service, winning over the harness defaults (e.g. OIDC_CLIENTS, JWKS). */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Like `env`, for values that depend on the run's public URLs (e.g. a client's redirect URI at the app). */
+  envFor?: (urls: Record<ServiceName, string>) => Partial<Record<ServiceName, Record<string, string>>>;
+  /** Caddy's active health-check interval (default 1s, so a restarted instance is back in rotation quickly). */
+  healthInterval?: string;
+}
+
+/** One service process: auth-1, auth-2, api-1, … (its INSTANCE_ID, echoed as X-Served-By). */
+export interface Instance {
+  id: string;
+  service: ServiceName;
+  /** Its own loopback port, plain HTTP (what Caddy proxies to). */
+  port: number;
+  child: ChildProcess;
+  /** Environment it runs with (without PATH/HOME); change it before restart() for a rolling change. */
+  env: Record<string, string>;
+  running(): boolean;
+  /** Sends the signal and resolves once the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same port and waits until it answers /public/health directly. */
+  start(): Promise<void>;
+}
+
 export interface Stack {
   /** Public https URLs through Caddy. */
   urls: Record<ServiceName, string>;
+  instances: Instance[];
   /** System CAs + this run's Caddy root CA (what NODE_EXTRA_CA_CERTS points the services at). */
   caBundlePath: string;
   ca: Buffer;
   dir: string;
   /** The last lines each process wrote, for failure messages. */
-  logTail(name: ServiceName | 'caddy', lines?: number): string;
+  logTail(name: ServiceName | 'caddy' | `${ServiceName}-${number}`, lines?: number): string;
   stop(): Promise<void>;
 }
 
 const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
-const TSX_CLI = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+// tsx's loader in the service process itself (not the tsx CLI, which runs the script in a second
+// process): a signal, SIGKILL included, reaches the service and not a wrapper.
+const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -85,22 +118,28 @@ function ensureAppCss(): void {
   if (built.status !== 0) throw new Error(`building apps/app CSS failed: ${built.stderr}`);
 }
 
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   ensureAppCss();
   const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
-  const [authPort, apiPort, appPort, authSite, apiSite, appSite] = await Promise.all(Array.from({ length: 6 }, freePort));
+  const counts = Object.fromEntries(SERVICES.map((name) => [name, Math.max(1, options.instances?.[name] ?? 1)])) as Record<ServiceName, number>;
+  const ports = Object.fromEntries(
+    await Promise.all(SERVICES.map(async (name) => [name, await Promise.all(Array.from({ length: counts[name] }, freePort))] as const)),
+  ) as Record<ServiceName, number[]>;
+  const [authSite, apiSite, appSite] = await Promise.all(Array.from({ length: 3 }, freePort));
   const urls: Record<ServiceName, string> = {
     auth: `https://localhost:${authSite}`,
     api: `https://localhost:${apiSite}`,
     app: `https://localhost:${appSite}`,
   };
-  const children = new Map<ServiceName | 'caddy', ChildProcess>();
-  const logFile = (name: string) => join(dir, `${name}.log`);
+  const children = new Map<string, ChildProcess>();
+  const instances: Instance[] = [];
+  // A service name means its first instance (auth → auth-1.log).
+  const logFile = (name: string) => join(dir, `${(SERVICES as readonly string[]).includes(name) ? `${name}-1` : name}.log`);
   const logTail = (name: string, lines = 40) =>
     existsSync(logFile(name)) ? readFileSync(logFile(name), 'utf8').split('\n').slice(-lines).join('\n') : '(no output)';
 
   const stop = async () => {
-    await Promise.all([...children.values()].map(stopChild));
+    await Promise.all([...instances.map((i) => i.child), ...(children.has('caddy') ? [children.get('caddy')!] : [])].map(stopChild));
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -108,15 +147,17 @@ export async function startStack(): Promise<Stack> {
     // 1. Caddy with a private storage: its local CA is created fresh for this run.
     const storage = join(dir, 'caddy');
     mkdirSync(storage, { recursive: true });
+    const upstreams = (name: ServiceName) => ports[name].map((p) => `127.0.0.1:${p}`).join(' ');
     const caddy = startCaddy({
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         AUTH_SITE: urls.auth,
         API_SITE: urls.api,
         APP_SITE: urls.app,
-        AUTH_UPSTREAMS: `127.0.0.1:${authPort}`,
-        API_UPSTREAMS: `127.0.0.1:${apiPort}`,
-        APP_UPSTREAMS: `127.0.0.1:${appPort}`,
+        AUTH_UPSTREAMS: upstreams('auth'),
+        API_UPSTREAMS: upstreams('api'),
+        APP_UPSTREAMS: upstreams('app'),
+        CADDY_HEALTH_INTERVAL: options.healthInterval ?? '1s',
         CADDY_STORAGE: storage,
         CADDY_ADMIN: 'off',
         XDG_DATA_HOME: join(dir, 'xdg-data'),
@@ -137,14 +178,14 @@ export async function startStack(): Promise<Stack> {
     writeFileSync(caBundlePath, (system ? `${readFileSync(system, 'utf8')}\n` : '') + readFileSync(rootCa, 'utf8'));
     const ca = readFileSync(caBundlePath);
 
-    // 2. The three services, each with its own temp data dir, pointing at each other through Caddy.
-    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api' };
+    // 2. The services, each with its own data dir (shared by its instances), pointing at each other through Caddy.
+    // SHUTDOWN_DELAY_MS > Caddy's health interval: a stopping instance leaves the rotation before it closes.
+    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api', SHUTDOWN_DELAY_MS: '1500' };
     const envs: Record<ServiceName, Record<string, string>> = {
-      auth: { ...common, PORT: String(authPort), OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
-      api: { ...common, PORT: String(apiPort), API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },
+      auth: { ...common, OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
+      api: { ...common, API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },
       app: {
         ...common,
-        PORT: String(appPort),
         APP_URL: urls.app,
         OP_ISSUER: urls.auth,
         API_BASE_URL: `${urls.api}/api/fdx/v6`,
@@ -152,20 +193,54 @@ export async function startStack(): Promise<Stack> {
         DISCOVERY_RETRY_MAX_MS: '2000',
       },
     };
+    const extraEnv = options.envFor?.(urls);
     for (const name of SERVICES) {
       const cwd = join(dir, `${name}-cwd`); // no developer .env gets picked up
       mkdirSync(cwd, { recursive: true });
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...envs[name] };
-      const child = spawn(process.execPath, [TSX_CLI, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
-        cwd,
-        env: { ...env, TSX_TSCONFIG_PATH: join(ROOT, 'apps', name, 'tsconfig.json') },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const databaseUrl = options.databaseUrls?.[name];
+      ports[name].forEach((port, index) => {
+        const id = `${name}-${index + 1}`;
+        const instance: Instance = {
+          id,
+          service: name,
+          port,
+          child: undefined as unknown as ChildProcess,
+          env: { ...envs[name], ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env?.[name], ...extraEnv?.[name], PORT: String(port), INSTANCE_ID: id },
+          running: () => instance.child.exitCode === null && instance.child.signalCode === null,
+          kill: (signal = 'SIGTERM') =>
+            new Promise<void>((resolve) => {
+              if (!instance.running()) return resolve();
+              instance.child.once('exit', () => resolve());
+              instance.child.kill(signal);
+            }),
+          start: async () => {
+            const child = spawn(process.execPath, ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
+              cwd,
+              env: { PATH: process.env.PATH, HOME: process.env.HOME, ...instance.env, TSX_TSCONFIG_PATH: join(ROOT, 'apps', name, 'tsconfig.json') },
+              stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            const log = createWriteStream(logFile(id), { flags: 'a' });
+            child.stdout?.pipe(log);
+            child.stderr?.pipe(log);
+            instance.child = child;
+            await waitFor(
+              `${id} at 127.0.0.1:${port}/public/health`,
+              90_000,
+              async () => {
+                if (!instance.running()) throw new Error(`${id} exited (${child.exitCode ?? child.signalCode})\n${logTail(id)}`);
+                const res = await fetch(`http://127.0.0.1:${port}/public/health`).catch(() => undefined);
+                return res?.status === 200 ? true : undefined;
+              },
+              () => `--- ${id} ---\n${logTail(id)}`,
+            );
+          },
+        };
+        instances.push(instance);
       });
-      const log = createWriteStream(logFile(name));
-      child.stdout?.pipe(log);
-      child.stderr?.pipe(log);
-      children.set(name, child);
     }
+    // The first instance of every service migrates (and seeds) alone; the others start once it is up.
+    await Promise.all(SERVICES.map((name) => instances.find((i) => i.service === name)!.start()));
+    await Promise.all(instances.filter((i) => !i.id.endsWith('-1')).map((i) => i.start()));
 
     // 3. Ready when every service answers through Caddy's HTTPS with the CA verified.
     for (const name of SERVICES) {
@@ -173,15 +248,13 @@ export async function startStack(): Promise<Stack> {
         `${name} at ${urls[name]}/public/health`,
         90_000,
         async () => {
-          const child = children.get(name)!;
-          if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode})\n${logTail(name)}`);
           const res = await httpsGet(`${urls[name]}/public/health`, ca).catch(() => undefined);
           return res?.status === 200 ? true : undefined;
         },
-        () => `--- ${name} ---\n${logTail(name)}\n--- caddy ---\n${logTail('caddy', 10)}`,
+        () => `--- ${name} ---\n${logTail(`${name}-1`)}\n--- caddy ---\n${logTail('caddy', 10)}`,
       );
     }
-    return { urls, caBundlePath, ca, dir, logTail, stop };
+    return { urls, instances, caBundlePath, ca, dir, logTail, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -3,6 +3,9 @@ import { defineProject } from 'vitest/config';
 // The whole stack (three services + Caddy + Chromium) starts once per file: generous timeouts,
 // files one after another.
 export default defineProject({
+  // @apps/shared/testing (temporary PostgreSQL databases) from its TypeScript source.
+  resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'] } },
   test: {
     name: 'e2e',
     root: import.meta.dirname,

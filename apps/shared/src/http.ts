@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
+import { shutdownState } from './lifecycle.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -47,7 +48,9 @@ export interface HealthChecks {
 export function healthRoutes(checks: HealthChecks = {}): Router {
   const router = Router();
   router.get('/public/health', (_req, res) => {
-    res.set('Cache-Control', 'no-store').json({ status: 'ok' });
+    res.set('Cache-Control', 'no-store');
+    if (shutdownState.draining) res.status(503).json({ status: 'draining' });
+    else res.json({ status: 'ok' });
   });
   router.get('/public/ready', async (_req, res) => {
     res.set('Cache-Control', 'no-store');

@@ -1,0 +1,122 @@
+// The scale-out topology on top of the e2e harness: two OP and two API instances (round robin,
+// health-checked by Caddy) and one app, every service on its own PostgreSQL database, sharing
+// signing keys and cookie keys. Used by `pnpm scale`, `pnpm load` and the e2e/scale tests.
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import pg from 'pg';
+import { startStack, type ServiceName, type Stack, type StackOptions } from './harness.js';
+
+/** A confidential client for HTTP-driven flows (tests, load): no browser, its redirect URI is never fetched. */
+export const SCALE_CLIENT = {
+  client_id: 'scale-rp',
+  client_secret: 'scale-rp-client-secret-0123456789abcdef-0123456789',
+  client_name: 'Scale test client',
+  redirect_uris: ['https://rp.example.test/callback'],
+  force_refresh_token: true,
+};
+
+export type Jwk = Record<string, string>;
+
+export interface SharedSecrets {
+  jwks: { keys: Jwk[] };
+  authCookieSecret: string;
+  appCookieSecret: string;
+}
+
+/** An RS256 private JWK with its RFC 7638 thumbprint as kid (what `pnpm secrets jwks` makes). */
+export function newSigningKey(): Jwk {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = privateKey.export({ format: 'jwk' }) as Jwk;
+  const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: 'RSA', n: jwk.n })).digest('base64url');
+  return { ...jwk, kid, alg: 'RS256', use: 'sig' };
+}
+
+export function newSecrets(): SharedSecrets {
+  return {
+    jwks: { keys: [newSigningKey()] },
+    authCookieSecret: randomBytes(32).toString('hex'),
+    appCookieSecret: randomBytes(32).toString('hex'),
+  };
+}
+
+/** Generated once into `file` (git-ignored), then reused so restarts keep sessions and tokens valid. */
+export function loadOrCreateSecrets(file: string): SharedSecrets {
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as SharedSecrets;
+  const secrets = newSecrets();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
+
+/** `postgres://…/<name>` on the same server as `base`. */
+export function databaseUrl(base: string, name: string): string {
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** Creates each database on the server of `base` unless it exists; returns their URLs. */
+export async function ensureDatabases(base: string, names: readonly string[]): Promise<string[]> {
+  const admin = new pg.Client({ connectionString: databaseUrl(base, 'postgres') });
+  await admin.connect();
+  try {
+    for (const name of names) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name ${name}`);
+      const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+      if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
+    }
+  } finally {
+    await admin.end();
+  }
+  return names.map((name) => databaseUrl(base, name));
+}
+
+export interface TopologyOptions {
+  databaseUrls: Record<ServiceName, string>;
+  secrets: SharedSecrets;
+  instances?: StackOptions['instances'];
+  /** Extra environment per service (e.g. lower lockout thresholds, a PostgreSQL proxy URL). */
+  env?: StackOptions['env'];
+}
+
+/** Loose limits: many virtual users share one loopback IP, which the per-IP limits would otherwise throttle. */
+export const LOAD_FRIENDLY_LIMITS = {
+  RATE_LIMIT_LOGIN_PER_IP: '100000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: '100000',
+  RATE_LIMIT_TOKEN_PER_IP: '100000',
+  RATE_LIMIT_TOKEN_PER_CLIENT: '100000',
+  LOGIN_LOCKOUT_THRESHOLD: '1000',
+};
+
+export async function startTopology(options: TopologyOptions): Promise<Stack> {
+  const { secrets } = options;
+  const stackEnv = (urls: { app: string }) => ({
+    auth: {
+      JWKS: JSON.stringify(secrets.jwks),
+      COOKIE_SECRET: secrets.authCookieSecret,
+      ...options.env?.auth,
+      OIDC_CLIENTS:
+        options.env?.auth?.OIDC_CLIENTS ??
+        JSON.stringify([
+          SCALE_CLIENT,
+          {
+            client_id: 'dev-rp',
+            client_secret: 'dev-insecure-rp-client-secret-change-me-000000000',
+            client_name: 'Demo app',
+            redirect_uris: [`${urls.app}/callback`],
+            post_logout_redirect_uris: [`${urls.app}/`],
+            force_refresh_token: true,
+          },
+        ]),
+    },
+    api: { ...options.env?.api },
+    app: { COOKIE_SECRET: secrets.appCookieSecret, ...options.env?.app },
+  });
+  // The app's redirect URI depends on the Caddy port the harness picks, hence envFor.
+  return startStack({
+    instances: { auth: 2, api: 2, app: 1, ...options.instances },
+    databaseUrls: options.databaseUrls,
+    envFor: stackEnv,
+  });
+}
