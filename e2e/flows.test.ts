@@ -193,5 +193,13 @@ describe('user journeys in Chromium through Caddy', () => {
     expect(fdxError).toContain('701');
     expect(await page.getByTestId('body').innerText()).not.toContain('Main checking');
     await browser.screenshot('user2-foreign-account');
+
+    // The remembered grant is reused: logging in again goes through the OP without any page.
+    const visited: string[] = [];
+    page.on('framenavigated', (frame) => visited.push(frame.url()));
+    await page.goto(`${stack.urls.app}/login?returnTo=/token`);
+    await page.waitForURL(`${stack.urls.app}/token`);
+    expect(await page.getByTestId('sub').innerText()).toBe(USERS.user2.sub);
+    expect(visited.filter((url) => url.startsWith(stack.urls.auth))).toEqual([]);
   });
 });

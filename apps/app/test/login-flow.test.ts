@@ -46,6 +46,27 @@ describe('authorization request', () => {
     expect(url.searchParams.get('resource')).toBe(AUDIENCE);
     expect(url.searchParams.get('redirect_uri')).toBe(`${app.url}/callback`);
     expect(url.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', 'accounts:read']));
+    // No prompt: the OP may reuse a remembered grant instead of asking for consent every time.
+    expect(url.searchParams.has('prompt')).toBe(false);
+  });
+
+  it('sends prompt=consent when LOGIN_PROMPT=consent (for OPs that need it to issue refresh tokens)', async () => {
+    const withPrompt = await startApp({ issuer: op.issuer, loginPrompt: 'consent' });
+    try {
+      await withPrompt.oidc.ready();
+      const res = await new Browser().request(`${withPrompt.url}/login`);
+      expect(new URL(res.headers.get('location')!).searchParams.get('prompt')).toBe('consent');
+    } finally {
+      await withPrompt.close();
+    }
+  });
+
+  it('reuses the remembered grant: a second login in the same browser skips the consent page', async () => {
+    const browser = new Browser();
+    await login(browser, app);
+    const again = await browser.follow(`${app.url}/login?returnTo=/token`);
+    expect(again.url).toBe(`${app.url}/token`);
+    expect(await again.res.text()).toContain('cust-10001');
   });
 });
 
