@@ -60,6 +60,8 @@ const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/cert
 // tsx's loader in the service process itself (not the tsx CLI, which runs the script in a second
 // process): a signal, SIGKILL included, reaches the service and not a wrapper.
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+/** The OP's dev client and the app's credentials for it (the development defaults, passed explicitly). */
+const CLIENT = { id: 'dev-rp', secret: 'dev-insecure-rp-client-secret-change-me-000000000' } as const;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -110,16 +112,24 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The app's Tailwind stylesheet is a build output (git-ignored); build it when missing. */
-function ensureAppCss(): void {
-  if (existsSync(join(ROOT, 'apps/app/public/css/app.css'))) return;
-  const cli = join(ROOT, 'apps/app/node_modules/.bin/tailwindcss');
-  const built = spawnSync(cli, ['-i', 'src/styles.css', '-o', 'public/css/app.css', '--minify'], { cwd: join(ROOT, 'apps/app'), encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`building apps/app CSS failed: ${built.stderr}`);
+/** The OP's and the app's Tailwind stylesheets are build outputs (git-ignored); build them when missing. */
+const STYLESHEETS = [
+  { app: 'auth', input: 'src/styles/app.css' },
+  { app: 'app', input: 'src/styles.css' },
+] as const;
+
+function ensureCss(): void {
+  for (const { app, input } of STYLESHEETS) {
+    const dir = join(ROOT, 'apps', app);
+    if (existsSync(join(dir, 'public/css/app.css'))) continue;
+    const cli = join(dir, 'node_modules/.bin/tailwindcss');
+    const built = spawnSync(cli, ['-i', input, '-o', 'public/css/app.css', '--minify'], { cwd: dir, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`building apps/${app} CSS failed: ${built.stderr}`);
+  }
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  ensureAppCss();
+  ensureCss();
   const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
   const counts = Object.fromEntries(SERVICES.map((name) => [name, Math.max(1, options.instances?.[name] ?? 1)])) as Record<ServiceName, number>;
   const ports = Object.fromEntries(
@@ -182,13 +192,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // SHUTDOWN_DELAY_MS > Caddy's health interval: a stopping instance leaves the rotation before it closes.
     const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api', SHUTDOWN_DELAY_MS: '1500' };
     const envs: Record<ServiceName, Record<string, string>> = {
-      auth: { ...common, OP_ISSUER: urls.auth, APP_URL: urls.app, DATA_DIR: join(dir, 'auth-data') },
-      api: { ...common, API_URL: urls.api, OP_ISSUER: urls.auth, DATA_DIR: join(dir, 'api-data') },
+      // The dev client (dev-rp) registered with this run's app URLs (Caddy ports are random).
+      auth: {
+        ...common,
+        OP_ISSUER: urls.auth,
+        CLIENT_ID: CLIENT.id,
+        CLIENT_SECRET: CLIENT.secret,
+        REDIRECT_URI: `${urls.app}/callback`,
+        POST_LOGOUT_REDIRECT_URI: `${urls.app}/`,
+        CLIENT_FORCE_REFRESH_TOKEN: 'true',
+        SEED_DEMO_USERS: 'true',
+        DATA_DIR: join(dir, 'auth-data'),
+      },
+      api: { ...common, API_URL: urls.api, OP_ISSUER: urls.auth, SEED_ON_START: 'true', DATA_DIR: join(dir, 'api-data') },
       app: {
         ...common,
         APP_URL: urls.app,
         OP_ISSUER: urls.auth,
         API_BASE_URL: `${urls.api}/api/fdx/v6`,
+        CLIENT_ID: CLIENT.id,
+        CLIENT_SECRET: CLIENT.secret,
         DATA_DIR: join(dir, 'app-data'),
         DISCOVERY_RETRY_MAX_MS: '2000',
       },

@@ -1,5 +1,5 @@
-// How the e2e flows drive the OP's own pages (apps/auth). One place to adapt when the OP's
-// login and consent views are merged: the flows only call these functions.
+// How the e2e flows drive the OP's own pages (apps/auth). The ids are the OP's documented page
+// selectors (apps/auth/README.md, "Page selectors"); the flows only call these functions.
 import type { Page } from 'playwright-core';
 
 export const USERS = {
@@ -8,16 +8,40 @@ export const USERS = {
   blocked: { email: 'blocked@example.test', password: 'passw0rd!', sub: 'cust-10003' },
 } as const;
 
+export const OP = {
+  loginForm: '#login-form',
+  email: '#email',
+  password: '#password',
+  loginSubmit: '#login-submit',
+  loginError: '#login-error',
+  consentAllow: '#consent-allow',
+  consentDeny: '#consent-deny',
+  consentScopes: '#consent-scopes li[data-scope]',
+  consentClient: '#consent-client',
+  logoutConfirm: '#logout-confirm',
+  logoutCancel: '#logout-cancel',
+  errorCode: '#error-code',
+  errorDescription: '#error-description',
+} as const;
+
+/** Fills the OP's login form (it must be showing) and submits it. */
 export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
-  await page.getByLabel(/email/i).fill(user.email);
-  await page.getByLabel(/password/i).fill(user.password);
-  await page.getByRole('button', { name: /sign in|log in|continue/i }).click();
+  await page.locator(OP.loginForm).waitFor();
+  await page.locator(OP.email).fill(user.email);
+  await page.locator(OP.password).fill(user.password);
+  await Promise.all([page.waitForNavigation(), page.locator(OP.loginSubmit).click()]);
 }
 
-export async function approveConsent(page: Page): Promise<void> {
-  await page.getByRole('button', { name: /allow|approve|authorize|continue/i }).click();
+/** The scopes the consent page lists, then "Allow". */
+export async function approveConsent(page: Page): Promise<string[]> {
+  await page.locator(OP.consentAllow).waitFor();
+  const items = await page.locator(OP.consentScopes).all();
+  const scopes = await Promise.all(items.map(async (li) => (await li.getAttribute('data-scope')) ?? ''));
+  await Promise.all([page.waitForNavigation(), page.locator(OP.consentAllow).click()]);
+  return scopes;
 }
 
 export async function confirmLogout(page: Page): Promise<void> {
-  await page.getByRole('button', { name: /sign me out|log out|yes/i }).click();
+  await page.locator(OP.logoutConfirm).waitFor();
+  await Promise.all([page.waitForNavigation(), page.locator(OP.logoutConfirm).click()]);
 }

@@ -44,6 +44,6 @@ describe('the stack behind Caddy', () => {
     const css = await browser.page.request.get(new URL(href!, stack.urls.app).href);
     expect(css.status()).toBe(200);
     expect(css.headers()['content-type']).toContain('text/css');
-    await browser.screenshot('home');
+    await browser.screenshot('stack-home');
   });
 });

@@ -19,6 +19,9 @@ const schema = z
       .string()
       .default('openid profile email offline_access accounts:read customers:read transactions:read')
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
+    // Unset: a remembered grant is reused (no consent page on every login). `consent` forces the
+    // consent page, which a generic OP requires before it issues a refresh token for offline_access.
+    LOGIN_PROMPT: z.enum(['consent', 'login', 'login consent']).optional(),
     SESSION_TTL_SECONDS: envInt(8 * 3600, 60, 30 * 24 * 3600),
     DISCOVERY_RETRY_MAX_MS: envInt(30_000, 100, 600_000),
     DATA_DIR: z.string().default('.data'),
@@ -40,6 +43,7 @@ const schema = z
     clientSecret: e.CLIENT_SECRET,
     cookieSecret: e.COOKIE_SECRET,
     scopes: e.SCOPES,
+    loginPrompt: e.LOGIN_PROMPT,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     discoveryRetryMaxMs: e.DISCOVERY_RETRY_MAX_MS,
     dataDir: resolve(e.DATA_DIR),

@@ -34,6 +34,12 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
   app.use(healthRoutes({ ready: () => deps.database.ping() }));
   // Logout posts a form that redirects to the OP: form-action must allow its origin.
   app.use(webSecurityHeaders({ formAction: ["'self'", new URL(config.issuer).origin] }));
+  // Under `no-referrer` browsers send `Origin: null` even on the app's own form posts, which the
+  // CSRF check must refuse; `same-origin` still gives other origins (OP, API) no referrer.
+  app.use((_req, res, next) => {
+    res.setHeader('Referrer-Policy', 'same-origin');
+    next();
+  });
   app.use('/public', express.static(PUBLIC, { index: false, fallthrough: false, maxAge: '1h' }));
   app.use(cookieParser(config.cookieSecret));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));

@@ -46,6 +46,27 @@ describe('authorization request', () => {
     expect(url.searchParams.get('resource')).toBe(AUDIENCE);
     expect(url.searchParams.get('redirect_uri')).toBe(`${app.url}/callback`);
     expect(url.searchParams.get('scope')!.split(' ')).toEqual(expect.arrayContaining(['openid', 'offline_access', 'accounts:read']));
+    // No prompt: the OP may reuse a remembered grant instead of asking for consent every time.
+    expect(url.searchParams.has('prompt')).toBe(false);
+  });
+
+  it('sends prompt=consent when LOGIN_PROMPT=consent (for OPs that need it to issue refresh tokens)', async () => {
+    const withPrompt = await startApp({ issuer: op.issuer, loginPrompt: 'consent' });
+    try {
+      await withPrompt.oidc.ready();
+      const res = await new Browser().request(`${withPrompt.url}/login`);
+      expect(new URL(res.headers.get('location')!).searchParams.get('prompt')).toBe('consent');
+    } finally {
+      await withPrompt.close();
+    }
+  });
+
+  it('reuses the remembered grant: a second login in the same browser skips the consent page', async () => {
+    const browser = new Browser();
+    await login(browser, app);
+    const again = await browser.follow(`${app.url}/login?returnTo=/token`);
+    expect(again.url).toBe(`${app.url}/token`);
+    expect(await again.res.text()).toContain('cust-10001');
   });
 });
 
@@ -156,6 +177,19 @@ describe('login, API calls, refresh and logout', () => {
     });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('This form expired or was not sent from this app');
+  });
+
+  it('lets browsers send their Origin on the app\'s own form posts (Referrer-Policy same-origin), and refuses Origin null', async () => {
+    // Under `no-referrer` Chromium sends `Origin: null` on same-origin form posts, and the CSRF
+    // check refused every refresh and logout button click (found by the e2e suite).
+    const res = await browser.request(`${app.url}/debug/tokens`);
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
+    const refused = await browser.request(`${app.url}/refresh`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'null' },
+      body: new URLSearchParams({ _csrf: csrfOf(await res.text()) }),
+    });
+    expect(refused.status).toBe(403);
   });
 
   it('refreshes with the button and gets a new access token for the API', async () => {

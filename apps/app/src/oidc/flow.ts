@@ -24,8 +24,9 @@ export async function startLogin(
     state: pending.state,
     nonce: pending.nonce,
     resource: config.apiAudience,
-    // offline_access needs consent; ask for it explicitly so a refresh token is issued.
-    prompt: 'consent',
+    // No prompt by default, so the OP reuses a remembered grant; our OP issues dev-rp's refresh
+    // token through force_refresh_token. LOGIN_PROMPT=consent for OPs that need it for offline_access.
+    ...(config.loginPrompt ? { prompt: config.loginPrompt } : {}),
   });
   return { url, pending };
 }

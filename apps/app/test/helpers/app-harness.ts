@@ -32,6 +32,7 @@ export interface AppOptions {
   /** Overrides the public URL (default: the in-process http URL). */
   appUrl?: string;
   retryMaxMs?: number;
+  loginPrompt?: string;
 }
 
 /** Reserves a port on 127.0.0.1 so the app's URL is known before the OP fixture is configured. */
@@ -54,6 +55,7 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
     COOKIE_SECRET,
     DATA_DIR: dataDir,
     DATABASE_URL: options.databaseUrl,
+    LOGIN_PROMPT: options.loginPrompt,
   });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({

@@ -41,6 +41,8 @@ export async function startOp(appUrl: string, port = 0): Promise<OpFixture> {
     conformIdTokenClaims: false,
     // Single-use refresh tokens (reuse revokes the grant), as a strict production OP would do.
     rotateRefreshToken: true,
+    // Like apps/auth's force_refresh_token for dev-rp: a refresh token without prompt=consent.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     findAccount: (_ctx, sub) => ({
       accountId: sub,
       claims: () => ({ sub, email: `${sub}@example.test`, name: `User ${sub}` }),
