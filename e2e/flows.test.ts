@@ -70,7 +70,7 @@ describe('user journeys in Chromium through Caddy', () => {
     await browser.screenshot('op-login');
     await signIn(page, USERS.demo);
     await page.locator(OP.consentAllow).waitFor();
-    expect(await page.locator(OP.consentClient).innerText()).toBeTruthy();
+    expect(await page.locator(OP.consentClient).innerText()).toBe('Open Finance demo app');
     await browser.screenshot('op-consent');
     const scopes = await approveConsent(page);
     expect(scopes).toEqual(expect.arrayContaining(['openid', 'accounts:read', 'transactions:read']));

@@ -201,6 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         REDIRECT_URI: `${urls.app}/callback`,
         POST_LOGOUT_REDIRECT_URI: `${urls.app}/`,
         CLIENT_FORCE_REFRESH_TOKEN: 'true',
+        CLIENT_NAME: 'Open Finance demo app',
         SEED_DEMO_USERS: 'true',
         DATA_DIR: join(dir, 'auth-data'),
       },

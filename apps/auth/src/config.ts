@@ -36,6 +36,7 @@ const schema = z
     OIDC_CLIENTS: z.string().optional(),
     OIDC_CLIENTS_FILE: z.string().default('.env.clients.json'),
     CLIENT_ID: z.string().min(1).default('dev-rp'),
+    CLIENT_NAME: z.string().min(1).max(100).optional(),
     CLIENT_SECRET: devSecret(DEV_CLIENT_SECRET),
     REDIRECT_URI: z.url().default('https://localhost:8445/callback'),
     POST_LOGOUT_REDIRECT_URI: z.url().default('https://localhost:8445/'),

@@ -33,6 +33,11 @@ describe('auth configuration', () => {
     expect(config.cookieKeys).toEqual(['dev-insecure-auth-cookie-secret-change-me-00000000']);
   });
 
+  it('names the fallback client on the consent page by CLIENT_NAME, else by its id', () => {
+    expect(loadAuthConfig({ ...noFile }).clients[0]!.client_name).toBe('dev-rp');
+    expect(loadAuthConfig({ ...noFile, CLIENT_NAME: 'Open Finance demo app' }).clients[0]!.client_name).toBe('Open Finance demo app');
+  });
+
   it('prefers OIDC_CLIENTS over the clients file over the single-client variables', () => {
     const dir = mkdtempSync(join(tmpdir(), 'auth-cfg-'));
     const file = join(dir, 'clients.json');

@@ -64,6 +64,7 @@ export interface ClientSourceEnv {
   OIDC_CLIENTS?: string | undefined;
   OIDC_CLIENTS_FILE: string;
   CLIENT_ID: string;
+  CLIENT_NAME?: string | undefined;
   CLIENT_SECRET: string;
   REDIRECT_URI: string;
   POST_LOGOUT_REDIRECT_URI?: string | undefined;
@@ -91,7 +92,7 @@ export function clientSource(env: ClientSourceEnv): { name: string; value: unkno
       {
         client_id: env.CLIENT_ID,
         client_secret: env.CLIENT_SECRET,
-        client_name: env.CLIENT_ID,
+        client_name: env.CLIENT_NAME ?? env.CLIENT_ID,
         redirect_uris: [env.REDIRECT_URI],
         post_logout_redirect_uris: env.POST_LOGOUT_REDIRECT_URI ? [env.POST_LOGOUT_REDIRECT_URI] : [],
         force_refresh_token: env.CLIENT_FORCE_REFRESH_TOKEN,
