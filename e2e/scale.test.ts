@@ -184,8 +184,9 @@ describe('failures', () => {
         for (let i = 0; i < 4; i += 1) {
           const retriesBefore = u.stats.retries;
           const res = await u.refresh(t.refresh_token);
-          // KNOWN GAP: a refresh the killed instance completed (token rotated) but whose answer was
-          // lost; the retry presents the rotated token, reuse detection revokes the grant.
+          // A refresh the killed instance completed (token rotated) but whose answer was lost is
+          // retried with the old token; REFRESH_TOKEN_REUSE_GRACE (10 s in this topology) lets that
+          // retry through. Counted here so a regression shows as a number, asserted 0 below.
           if (res.status === 400 && u.stats.retries > retriesBefore) {
             lostToCrash += 1;
             return undefined;
@@ -221,15 +222,17 @@ describe('failures', () => {
         and not exists (select 1 from oidc_models g where g.model = 'Grant' and g.id = r.grant_id)`,
     );
     expect(orphans.rows[0].n).toBe(0);
-    // Every user's last refresh token works exactly once, on the restarted instance too.
+    // Every user's last refresh token still works, on the restarted instance too.
     const verifier = session();
-    // Only a refresh in flight on the victim at the moment of the kill can be lost that way.
-    expect(lostToCrash).toBeLessThanOrEqual(2);
+    expect(lostToCrash, 'refreshes lost to the crash').toBe(0);
+    // Each final token works, and once its successor is used, replaying it is reuse (400): one chain per grant.
     for (const t of finals) {
       const first = await verifier.refresh(t.refresh_token);
       expect(first.status, first.body).toBe(200);
-      const second = await verifier.refresh(t.refresh_token);
-      expect(second.status).toBe(400);
+      const next = await verifier.refresh(first.json<Tokens>().refresh_token);
+      expect(next.status, next.body).toBe(200);
+      const replay = await verifier.refresh(t.refresh_token);
+      expect(replay.status).toBe(400);
     }
     expect(new Set(verifier.servedBy)).toEqual(new Set(['auth-1', 'auth-2']));
   });

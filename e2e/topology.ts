@@ -95,6 +95,8 @@ export async function startTopology(options: TopologyOptions): Promise<Stack> {
     auth: {
       JWKS: JSON.stringify(secrets.jwks),
       COOKIE_SECRET: secrets.authCookieSecret,
+      // A refresh rotated by an instance that crashed before answering can be retried on the other.
+      REFRESH_TOKEN_REUSE_GRACE: '10',
       ...options.env?.auth,
       OIDC_CLIENTS:
         options.env?.auth?.OIDC_CLIENTS ??

@@ -61,6 +61,7 @@ const schema = z
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
     REGISTRATION_MAX_CLIENTS: envInt(100, 0),
     SWEEP_INTERVAL: seconds(300, 1),
+    REFRESH_TOKEN_REUSE_GRACE: seconds(0, 0, 60),
   })
   .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
   .superRefine((e, ctx) => {
@@ -128,6 +129,7 @@ const schema = z
         maxClients: e.REGISTRATION_MAX_CLIENTS,
       },
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
+      refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
     };
   });
 

@@ -61,6 +61,16 @@ describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
+  it('keeps strict reuse detection outside the refresh grace period', async () => {
+    const graceful = new KyselyAdapter(database.db, 'RefreshToken', () => Date.now() + 60_000, { refreshReuseGraceMs: 10_000 });
+    await adapter('RefreshToken').upsert('rt-old', { grantId: 'g-grace', iiat: 1, rotations: 1 }, 600);
+    await adapter('RefreshToken').upsert('rt-old-next', { grantId: 'g-grace', iiat: 1, rotations: 2 }, 600);
+    await adapter('RefreshToken').consume('rt-old');
+    // A minute later (clock moved on), the rotated token is plain reuse: still consumed, successor kept.
+    expect(typeof (await graceful.find('rt-old'))?.consumed).toBe('number');
+    expect(await adapter('RefreshToken').find('rt-old-next')).toMatchObject({ rotations: 2 });
+  });
+
   it('destroys one row and revokes every row of a grant for one model', async () => {
     await adapter('AccessToken').upsert('a1', { grantId: 'g2' }, 600);
     await adapter('AccessToken').upsert('a2', { grantId: 'g2' }, 600);

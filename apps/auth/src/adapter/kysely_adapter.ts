@@ -42,11 +42,22 @@ async function guarded<T>(op: () => Promise<T>): Promise<T> {
  * SQLite and PostgreSQL. `consume` is a compare-and-set: of two concurrent uses of one
  * refresh token or code only one wins, the other revokes the whole grant.
  */
+export interface AdapterOptions {
+  /**
+   * Milliseconds after a refresh token's rotation during which presenting it again is taken as a
+   * retry of a lost response (an instance crashed after rotating), not as theft — but only while
+   * the token it was rotated into has never been used; that unused successor is then deleted so
+   * one chain stays valid. 0 (default) keeps strict reuse detection: any reuse revokes the grant.
+   */
+  refreshReuseGraceMs?: number;
+}
+
 export class KyselyAdapter implements Adapter {
   constructor(
     private readonly db: Kysely<AuthSchema>,
     private readonly model: string,
     private readonly now: () => number = Date.now,
+    private readonly options: AdapterOptions = {},
   ) {}
 
   upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
@@ -78,8 +89,59 @@ export class KyselyAdapter implements Adapter {
     });
   }
 
-  find(id: string): Promise<AdapterPayload | undefined> {
-    return this.findBy('id', id);
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    const payload = await this.findBy('id', id);
+    const grace = this.options.refreshReuseGraceMs ?? 0;
+    if (this.model !== 'RefreshToken' || grace <= 0 || !payload || typeof payload.consumed !== 'number') return payload;
+    if (this.now() - payload.consumed * 1000 > grace) return payload;
+    return guarded(() => this.reopenForRetry(id, payload));
+  }
+
+  /**
+   * Within the grace period: if the successor of this refresh token was never used, delete it and
+   * un-consume this one, so oidc-provider rotates it again (one valid chain). Otherwise the
+   * payload stays consumed and oidc-provider's reuse detection revokes the grant.
+   */
+  private reopenForRetry(id: string, payload: AdapterPayload): Promise<AdapterPayload> {
+    const grantId = typeof payload.grantId === 'string' ? payload.grantId : undefined;
+    if (!grantId) return Promise.resolve(payload);
+    const rotations = (typeof payload.rotations === 'number' ? payload.rotations : 0) + 1;
+    return this.db.transaction().execute(async (trx) => {
+      const siblings = await trx
+        .selectFrom('oidc_models')
+        .select(['id', 'payload', 'consumed_at'])
+        .where('model', '=', 'RefreshToken')
+        .where('grant_id', '=', grantId)
+        .where('id', '!=', id)
+        .execute();
+      const successors = siblings.filter((row) => {
+        const p = JSON.parse(row.payload) as AdapterPayload;
+        return p.iiat === payload.iiat && p.rotations === rotations;
+      });
+      if (successors.some((row) => row.consumed_at !== null)) return payload;
+      for (const row of successors) {
+        await trx.deleteFrom('oidc_models').where('model', '=', 'RefreshToken').where('id', '=', row.id).execute();
+      }
+      const parent = await trx
+        .selectFrom('oidc_models')
+        .select('consumed_at')
+        .where('model', '=', 'RefreshToken')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (parent?.consumed_at === null || parent?.consumed_at === undefined) return payload;
+      // Compare-and-set on the exact consumption: of two concurrent retries only one reopens it.
+      const reopened = await trx
+        .updateTable('oidc_models')
+        .set({ consumed_at: null })
+        .where('model', '=', 'RefreshToken')
+        .where('id', '=', id)
+        .where('consumed_at', '=', parent.consumed_at)
+        .executeTakeFirst();
+      if (Number(reopened.numUpdatedRows) === 0) return payload;
+      const open: AdapterPayload = { ...payload };
+      delete open.consumed;
+      return open;
+    });
   }
 
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -149,6 +211,6 @@ export class KyselyAdapter implements Adapter {
   }
 }
 
-export function kyselyAdapterFactory(db: Kysely<AuthSchema>) {
-  return (model: string): Adapter => new KyselyAdapter(db, model);
+export function kyselyAdapterFactory(db: Kysely<AuthSchema>, options: AdapterOptions = {}) {
+  return (model: string): Adapter => new KyselyAdapter(db, model, Date.now, options);
 }

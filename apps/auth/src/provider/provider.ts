@@ -46,7 +46,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   // Only operator-configured clients can set refresh_token_ttl; grants are saved outside a request context too.
   const refreshTtlOf = new Map(config.clients.map((c) => [c.client_id, c.refresh_token_ttl ?? 0]));
   return {
-    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db) }),
+    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000 }) }),
     clients: config.clients.map(toClientMetadata),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
