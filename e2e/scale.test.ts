@@ -124,13 +124,17 @@ describe('two OP and two API instances behind Caddy on PostgreSQL', () => {
     const rotated = await user.refresh(old);
     expect(rotated.status).toBe(200);
     const a = rotated.servedBy;
-    const fresh = rotated.json<Tokens>();
+    // The client uses its new token, so a later replay of the old one is theft, not a lost-answer
+    // retry (this topology runs REFRESH_TOKEN_REUSE_GRACE=10; see refresh_grace.test.ts in apps/auth).
+    const used = await user.refresh(rotated.json<Tokens>().refresh_token);
+    expect(used.status).toBe(200);
+    const fresh = used.json<Tokens>();
     await nextRequestAvoids(a);
     const reuse = await user.refresh(old);
     expect(reuse.servedBy).not.toBe(a);
     expect(reuse.status).toBe(400);
     expect(reuse.json().error).toBe('invalid_grant');
-    // The whole grant is gone: the token rotated on A is refused too, on whichever instance.
+    // The whole grant is gone: the newest token is refused too, on whichever instance.
     const after = await user.refresh(fresh.refresh_token);
     expect(after.status).toBe(400);
     expect(after.json().error).toBe('invalid_grant');
