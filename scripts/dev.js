@@ -3,6 +3,7 @@
 // `pnpm dev:<auth|api|app>` (one service). Prepares .env files and Caddy's CA first.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -32,7 +33,8 @@ function envOf(service) {
 
 function healthy(url, ca) {
   return new Promise((resolve) => {
-    const req = request(`${url}/public/health`, { ca, timeout: 2000 }, (res) => {
+    const send = url.startsWith('https:') ? request : httpRequest;
+    const req = send(`${url}/public/health`, { ca, timeout: 2000 }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });
@@ -42,10 +44,13 @@ function healthy(url, ca) {
   });
 }
 
-async function announceWhenReady(urls, ca) {
+async function announceWhenReady(urls, upstreams, ca) {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const states = await Promise.all(Object.values(urls).map((u) => healthy(u, ca)));
+    // The services themselves first (loopback), then through Caddy: probing Caddy before its
+    // upstreams are up only fills its log with "no upstreams available".
+    const direct = await Promise.all(upstreams.map((u) => healthy(u)));
+    const states = direct.every(Boolean) ? await Promise.all(Object.values(urls).map((u) => healthy(u, ca))) : [false];
     if (states.every(Boolean)) {
       const line = '─'.repeat(64);
       console.log(
@@ -83,13 +88,18 @@ if (!only) {
       commands.push({ name: `${service}:css`, command: `pnpm --filter @apps/${service} css:watch`, prefixColor: 'gray', env });
     }
   }
-  commands.push({ name: 'caddy', command: 'node scripts/caddy.js', prefixColor: 'yellow', env });
+  // Active health checks every second in dev, so Caddy sees the services soon after they start.
+  commands.push({ name: 'caddy', command: 'node scripts/caddy.js', prefixColor: 'yellow', env: { ...env, CADDY_HEALTH_INTERVAL: '1s' } });
 }
 
 const { result } = concurrently(commands, { cwd: ROOT, killOthersOn: ['failure', 'success'], prefix: 'name' });
 if (!only) {
   const urls = { auth: envOf('auth').OP_ISSUER, api: envOf('api').API_URL, app: envOf('app').APP_URL };
-  void announceWhenReady(urls, readFileSync(bundle));
+  const upstreams = Object.keys(SERVICES).map((name) => {
+    const { HOST = '127.0.0.1', PORT } = envOf(name);
+    return `http://${HOST}:${PORT}`;
+  });
+  void announceWhenReady(urls, upstreams, readFileSync(bundle));
 }
 result.then(
   () => process.exit(0),
