@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { httpStatusOf, isDatabaseUnavailable, type Logger } from '@apps/shared';
+import { httpStatusOf, isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
 import { FdxError, badRequest, internalError, routeNotFound, subsystemUnavailable } from './errors.js';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(routeNotFound());
@@ -20,7 +20,7 @@ function toFdxError(err: unknown): FdxError {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const fdx = toFdxError(err);
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = requestLog(req, logger);
     if (fdx.status >= 500) log.error({ err, fdxCode: fdx.fdxCode }, 'request failed');
     if (res.headersSent) {
       res.destroy();

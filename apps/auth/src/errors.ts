@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable, type Logger } from '@apps/shared';
+import { isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
 import type { ErrorRequestHandler } from 'express';
 import { errors } from 'oidc-provider';
 import { renderView } from './views.js';
@@ -34,7 +34,7 @@ function toOAuthError(err: unknown): OAuthErrorBody {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return async (err: unknown, req, res, _next) => {
     const out = toOAuthError(err);
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = requestLog(req, logger);
     if (out.status >= 500) log.error({ err: { name: (err as Error)?.name, message: (err as Error)?.message, stack: (err as Error)?.stack } }, 'request failed');
     if (res.headersSent) return;
     res.status(out.status).set('Cache-Control', 'no-store');

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { shutdownState } from './lifecycle.js';
 
@@ -13,30 +12,61 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
 }
 
+const REQUEST_ID_KEY = Symbol('requestId');
+
+type WithRequestId = IncomingMessage & { [REQUEST_ID_KEY]?: string };
+
+function levelOf(status: number): 'info' | 'warn' | 'error' {
+  return status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+}
+
 /**
- * One child logger per request with its id, echoed as X-Request-Id. Only the path
- * is logged: query strings carry authorization codes and state.
+ * One line per request when its response is finished (or the client went away), with a
+ * request id echoed as X-Request-Id. Only the path is logged: query strings carry
+ * authorization codes and state. No child logger per request: `requestLog` makes one
+ * for the few requests that log more than their line (errors).
  */
 export function requestLogging(logger: Logger): RequestHandler {
-  return pinoHttp<IncomingMessage, ServerResponse>({
-    logger,
-    genReqId: (req, res) => {
-      const id = requestIdOf(req);
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
-        id: req.id,
-        method: req.method,
-        path: req.url.split('?')[0],
-        remoteAddress: req.remoteAddress,
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/public/health') },
-  });
+  return (req, res, next) => {
+    const started = performance.now();
+    const id = requestIdOf(req);
+    (req as WithRequestId)[REQUEST_ID_KEY] = id;
+    res.setHeader('X-Request-Id', id);
+    if (req.url.startsWith('/public/health')) {
+      next();
+      return;
+    }
+    const line = (msg: string, status: number) => {
+      const level = levelOf(status);
+      if (!logger.isLevelEnabled(level)) return;
+      logger[level](
+        {
+          reqId: id,
+          req: { method: req.method, path: req.originalUrl.split('?')[0], remoteAddress: req.ip },
+          res: { statusCode: status },
+          responseTime: Math.round(performance.now() - started),
+        },
+        msg,
+      );
+    };
+    const finished = () => {
+      res.off('close', aborted);
+      line('request completed', res.statusCode);
+    };
+    const aborted = () => {
+      res.off('finish', finished);
+      line('request aborted', 499);
+    };
+    res.once('finish', finished);
+    res.once('close', aborted);
+    next();
+  };
+}
+
+/** The logger for what a handler logs about one request: tagged with its request id. */
+export function requestLog(req: IncomingMessage, logger: Logger): Logger {
+  const id = (req as WithRequestId)[REQUEST_ID_KEY];
+  return id === undefined ? logger : logger.child({ reqId: id });
 }
 
 export interface HealthChecks {

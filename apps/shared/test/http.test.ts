@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { healthRoutes, requestLogging } from '../src/http.js';
+import { healthRoutes, requestLog, requestLogging } from '../src/http.js';
 import { listen } from '../src/lifecycle.js';
 import { createLogger } from '../src/logger.js';
 
@@ -35,6 +35,49 @@ describe('request logging', () => {
     const out = lines.join('');
     expect(out).toContain('"path":"/cb"');
     expect(out).not.toContain('SECRET');
+  });
+
+  it('writes one line per finished request with its id, status and time, and tags what handlers log with the same id', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 't' }, new Writable({ write: (c: Buffer, _e, d) => (lines.push(c.toString()), d()) }));
+    const app = express();
+    app.use(requestLogging(logger));
+    app.get('/boom', (req, res) => {
+      requestLog(req, logger).error({ detail: 'handler says' }, 'handler failed');
+      res.status(502).send('bad gateway');
+    });
+    let requestId = '';
+    await withServer(app, async (base) => {
+      const res = await fetch(`${base}/boom?x=1`);
+      requestId = res.headers.get('x-request-id')!;
+      await fetch(`${base}/public/health`);
+    });
+    const entries = lines.map((l) => JSON.parse(l) as { msg: string; level: number; reqId?: string; req?: { path: string; method: string }; res?: { statusCode: number }; responseTime?: number });
+    const handler = entries.find((e) => e.msg === 'handler failed');
+    const done = entries.find((e) => e.msg === 'request completed');
+    expect(handler?.reqId).toBe(requestId);
+    expect(done).toMatchObject({ reqId: requestId, level: 50, req: { method: 'GET', path: '/boom' }, res: { statusCode: 502 } });
+    expect(done?.responseTime).toBeGreaterThanOrEqual(0);
+    // Health checks are polled every few seconds by the load balancer: not logged.
+    expect(entries.filter((e) => e.msg === 'request completed')).toHaveLength(1);
+  });
+
+  it('logs a request whose client went away before the answer', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ name: 't' }, new Writable({ write: (c: Buffer, _e, d) => (lines.push(c.toString()), d()) }));
+    const app = express();
+    app.use(requestLogging(logger));
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    app.get('/slow', () => arrived());
+    await withServer(app, async (base) => {
+      const controller = new AbortController();
+      const pending = fetch(`${base}/slow`, { signal: controller.signal }).catch(() => undefined);
+      await reached;
+      controller.abort();
+      await pending;
+      await expect.poll(() => lines.join('')).toContain('request aborted');
+    });
   });
 });
 

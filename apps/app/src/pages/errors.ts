@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { AppError, httpStatusOf, type Logger } from '@apps/shared';
+import { AppError, httpStatusOf, requestLog, type Logger } from '@apps/shared';
 import { LoginFailedError, SessionEndedError } from '../errors.js';
 
 export const notFound: RequestHandler = (_req, res) => {
@@ -15,7 +15,7 @@ export function errorPages(logger: Logger): ErrorRequestHandler {
     }
     const status = httpStatusOf(err) ?? 500;
     const exposed = err instanceof AppError ? err.expose : status < 500;
-    const log = (req as { log?: Logger }).log ?? logger;
+    const log = requestLog(req, logger);
     const summary = { name: err instanceof Error ? err.name : typeof err, message: err instanceof Error ? err.message : undefined };
     if (status >= 500) log.error({ err: summary }, 'request failed');
     else log.warn({ err: summary }, 'request rejected');
