@@ -1,6 +1,7 @@
 import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { apiSecurityHeaders, webSecurityHeaders } from '../src/security.js';
+import helmet from 'helmet';
+import { apiSecurityHeaders, fixedHeaders, webSecurityHeaders } from '../src/security.js';
 import { listen } from '../src/lifecycle.js';
 
 async function headersFor(app: express.Express) {
@@ -37,5 +38,20 @@ describe('security header presets', () => {
     const h = await headersFor(app);
     expect(h.get('content-security-policy')).toContain("default-src 'none'");
     expect(h.get('cache-control')).toBe('no-store');
+  });
+
+  it('sends exactly the headers helmet itself sends, computed once', async () => {
+    const options = { contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"] } } };
+    const viaHelmet = express();
+    viaHelmet.use(helmet(options));
+    const fixed = express();
+    fixed.use(fixedHeaders(helmet(options)));
+    const own = (h: Headers) => [...h].filter(([name]) => !['date', 'content-length', 'etag', 'connection', 'keep-alive'].includes(name));
+    expect(own(await headersFor(fixed))).toEqual(own(await headersFor(viaHelmet)));
+    expect(own(await headersFor(fixed)).length).toBeGreaterThan(8);
+  });
+
+  it('refuses a preset that does not set its headers synchronously', () => {
+    expect(() => fixedHeaders((_req, _res, next) => setImmediate(next))).toThrow(/synchronously/);
   });
 });
