@@ -1,12 +1,11 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
 import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
 import { parseCursor, parseLimit } from './query.js';
 import { accountDescriptor, accountWithDetails } from './serialize.js';
 
 /** /accounts, /accounts/{id}, and the account's contact, payment and asset transfer networks. */
-export function accountsRouter(ctx: FdxContext, resourceMetadataUrl: string): Router {
-  const router = Router();
+export function accountRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string): void {
   const accountScope = requireScope(Scope.account, resourceMetadataUrl);
   const customerScope = requireScope(Scope.customer, resourceMetadataUrl);
 
@@ -66,5 +65,4 @@ export function accountsRouter(ctx: FdxContext, resourceMetadataUrl: string): Ro
     res.json({ ...(page ? { page } : {}), assetTransferNetworks: items });
   });
 
-  return router;
 }

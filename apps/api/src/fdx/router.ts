@@ -3,11 +3,11 @@ import { requireToken } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
 import type { Repository } from '../data/repository.js';
 import type { rateLimit } from '../rate-limit.js';
-import { accountsRouter } from './accounts.js';
+import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
-import { customersRouter } from './customers.js';
-import { statementsRouter } from './statements.js';
-import { transactionsRouter } from './transactions.js';
+import { customerRoutes } from './customers.js';
+import { statementRoutes } from './statements.js';
+import { transactionRoutes } from './transactions.js';
 
 export const FDX_BASE_PATH = '/api/fdx/v6';
 
@@ -28,9 +28,11 @@ export function fdxRouter(options: FdxRouterOptions): Router {
     res.locals.customer = options.repository.forCustomer((res.locals as { token: { sub: string } }).token.sub);
     next();
   });
-  router.use(customersRouter());
-  router.use(accountsRouter(options, options.resourceMetadataUrl));
-  router.use(transactionsRouter(options, options.resourceMetadataUrl));
-  router.use(statementsRouter(options, options.resourceMetadataUrl));
+  // Each resource module adds its routes to this one router: a nested router per resource
+  // would cost every request a router dispatch per module.
+  customerRoutes(router);
+  accountRoutes(router, options, options.resourceMetadataUrl);
+  transactionRoutes(router, options, options.resourceMetadataUrl);
+  statementRoutes(router, options, options.resourceMetadataUrl);
   return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
 import { isoDate } from '../data/generate.js';
 import { badRequest, statementNotFound } from '../errors.js';
@@ -8,8 +8,7 @@ import { statement } from './serialize.js';
 import { renderStatementPdf } from './statement-pdf.js';
 
 /** Statement lists (default: the whole history) and each statement as a PDF rendered on request. */
-export function statementsRouter(ctx: FdxContext, resourceMetadataUrl: string): Router {
-  const router = Router();
+export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string): void {
   // The spec leaves statements unscoped; they are account data, so they need accounts:read.
   const scope = requireScope(Scope.account, resourceMetadataUrl);
 
@@ -47,6 +46,4 @@ export function statementsRouter(ctx: FdxContext, resourceMetadataUrl: string): 
       .set('Content-Disposition', `inline; filename="${row.id}.pdf"`)
       .send(pdf);
   });
-
-  return router;
 }

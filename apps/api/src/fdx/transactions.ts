@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
 import { invalidDateRange } from '../errors.js';
 import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
@@ -8,8 +8,7 @@ import { transaction } from './serialize.js';
 const DATE_PARAMS = ['startTime', 'endTime', 'startDate', 'endDate'];
 
 /** /accounts/{id}/transactions: newest first, filtered on the posted time, keyset-paginated. */
-export function transactionsRouter(ctx: FdxContext, resourceMetadataUrl: string): Router {
-  const router = Router();
+export function transactionRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string): void {
   router.get('/accounts/:accountId/transactions', requireScope(Scope.transactions, resourceMetadataUrl), async (req, res) => {
     const account = await findAccount(res, pathParam(req, 'accountId'), { active: true });
     const limit = parseLimit(req);
@@ -37,5 +36,4 @@ export function transactionsRouter(ctx: FdxContext, resourceMetadataUrl: string)
     );
     res.json({ ...(page ? { page } : {}), transactions: items });
   });
-  return router;
 }
