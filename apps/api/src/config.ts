@@ -21,6 +21,7 @@ const schema = z
     RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
     RATE_LIMIT_PER_IP: envInt(6000, 0),
+    RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .transform((e) => ({
@@ -42,6 +43,7 @@ const schema = z
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
       perClient: e.RATE_LIMIT_PER_CLIENT,
       perIp: e.RATE_LIMIT_PER_IP,
+      syncMs: e.RATE_LIMIT_SYNC_MS,
     },
   }));
 

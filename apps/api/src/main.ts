@@ -1,6 +1,7 @@
 import { configOrExit, createLogger, loadDotEnv, serve } from '@apps/shared';
 import { loadApiConfig } from './config.js';
 import { openApiDatabase } from './data/open.js';
+import { createRateCounter } from './data/rate-counter.js';
 import { seedIfEmpty } from './data/seed.js';
 import { createServer } from './server.js';
 
@@ -12,5 +13,10 @@ if (config.seedOnStart) {
   const seeded = await seedIfEmpty(database.db);
   if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
 }
-const app = createServer(config, { logger, database });
-await serve(app, { host: config.host, port: config.port, logger, onClose: () => database.close() });
+const rateCounter = createRateCounter(config, database, logger);
+const app = createServer(config, { logger, database, rateCounter });
+const onClose = async () => {
+  await rateCounter.close();
+  await database.close();
+};
+await serve(app, { host: config.host, port: config.port, logger, onClose });

@@ -26,7 +26,7 @@ interface Bucket {
  * Limits per client and per address, counted in the database (shared by all instances).
  * `afterToken` runs once the token is verified and counts both keys; `afterTokenError`
  * counts the address alone for requests whose token failed, so a flood of bad tokens is
- * throttled too. Either way a request costs one upsert.
+ * throttled too. What a hit costs (an upsert, or a batched one) is the counter's business.
  */
 export function rateLimit(options: RateLimitOptions): { afterToken: RequestHandler; afterTokenError: ErrorRequestHandler } {
   const { limits, counter, now } = options;

@@ -3,7 +3,7 @@ import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type L
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
-import { RateCounter } from './data/rate-counter.js';
+import { createRateCounter, type RateCounter } from './data/rate-counter.js';
 import { Repository } from './data/repository.js';
 import type { ApiSchema } from './data/schema.js';
 import { errorHandler, notFound } from './error-handler.js';
@@ -16,6 +16,11 @@ export interface ApiDeps {
   database: Database<ApiSchema>;
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
+  /**
+   * Request counters for the rate limits; main.ts passes a batched one (RATE_LIMIT_SYNC_MS) and
+   * closes it on shutdown. Default: exact, one upsert per request, nothing to close.
+   */
+  rateCounter?: RateCounter;
   /** Clock for date windows (tests pin it). */
   now?: () => number;
 }
@@ -39,9 +44,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       ? rateLimit({
           limits,
           now,
-          counter: new RateCounter(deps.database.db, limits.windowMs, (err) =>
-            deps.logger.warn({ err }, 'could not delete expired rate-limit windows'),
-          ),
+          counter: deps.rateCounter ?? createRateCounter(config, deps.database, deps.logger, { syncMs: 0 }),
         })
       : undefined;
 

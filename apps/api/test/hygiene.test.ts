@@ -49,7 +49,8 @@ describe('a rate limit shared by two API instances on one PostgreSQL database', 
   let b: TestApi;
   beforeAll(async () => {
     temp = await createTempDatabase('api_limit');
-    const env = { ...LIMITED, RATE_LIMIT_PER_CLIENT: '4', RATE_LIMIT_PER_IP: '0' };
+    // One upsert per request: exact across instances.
+    const env = { ...LIMITED, RATE_LIMIT_PER_CLIENT: '4', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_SYNC_MS: '0' };
     a = await startApi({ databaseUrl: temp.url, env });
     b = await startApi({ databaseUrl: temp.url, env, seeded: false });
   });
@@ -113,5 +114,45 @@ describe('errors that are not the caller’s', () => {
     expect(JSON.parse(text)).toEqual({ code: 500, message: 'Internal server error' });
     expect(text).not.toMatch(/payment_network|no such table|sqlite|at /i);
     expect((await api.get('/accounts')).status).toBe(200);
+  });
+});
+
+describe('batched rate-limit counters shared by two instances (RATE_LIMIT_SYNC_MS)', () => {
+  let temp: TempDatabase;
+  let a: TestApi;
+  let b: TestApi;
+  beforeAll(async () => {
+    temp = await createTempDatabase('api_limit_batched');
+    // A long interval, so only the test's explicit flushes share the counts.
+    const env = { ...LIMITED, RATE_LIMIT_PER_CLIENT: '4', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_SYNC_MS: '10000' };
+    a = await startApi({ databaseUrl: temp.url, env });
+    b = await startApi({ databaseUrl: temp.url, env, seeded: false });
+  });
+  afterAll(async () => {
+    await a.close();
+    await b.close();
+    await temp.drop();
+  });
+
+  it('shares the counts at each flush, so an instance over-admits at most what it saw in one interval', async () => {
+    const onA = await a.token({ clientId: 'batch-rp' });
+    const onB = await b.token({ clientId: 'batch-rp' });
+    for (let i = 0; i < 2; i++) expect((await a.get('/accounts', onA)).status).toBe(200);
+    expect((await b.get('/accounts', onB)).status).toBe(200);
+    await a.rateCounter.flush();
+    await b.rateCounter.flush();
+    const total = async () =>
+      (await sql<{ hits: number }>`select hits from rate_limit where key = 'client:batch-rp'`.execute(a.database.db)).rows.map((r) => Number(r.hits));
+    expect(await total()).toEqual([3]);
+    // B's flush came back with A's hits: its fourth request is the last one allowed.
+    expect((await b.get('/accounts', onB)).status).toBe(200);
+    await expectTooMany(await b.get('/accounts', onB));
+    await b.rateCounter.flush();
+    // A last read 2 and has not flushed since: one more passes (the documented overshoot), then it knows.
+    expect((await a.get('/accounts', onA)).status).toBe(200);
+    await a.rateCounter.flush();
+    await expectTooMany(await a.get('/accounts', onA));
+    await a.rateCounter.flush();
+    expect(await total()).toEqual([7]);
   });
 });

@@ -9,6 +9,7 @@ import { loadApiConfig, type ApiConfig } from '../src/config.js';
 import { openApiDatabase } from '../src/data/open.js';
 import type { ApiSchema } from '../src/data/schema.js';
 import { seed } from '../src/data/seed.js';
+import { createRateCounter, type RateCounter } from '../src/data/rate-counter.js';
 import { createServer } from '../src/server.js';
 
 export const ISSUER = 'https://op.test.example';
@@ -105,6 +106,7 @@ export interface TestApi {
   key: SigningKey;
   jwks: JwksServer;
   database: Database<ApiSchema>;
+  rateCounter: RateCounter;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -128,7 +130,9 @@ export async function startApi(
   const logger = options.logLines
     ? createLogger({ name: 'api', level: 'debug' }, { write: (line: string) => void options.logLines!.push(line) })
     : createLogger({ name: 'api', level: 'silent' });
-  const app = createServer(config, { logger, database });
+  // As main.ts wires it: the counter batches per RATE_LIMIT_SYNC_MS and is flushed on close.
+  const rateCounter = createRateCounter(config, database, logger);
+  const app = createServer(config, { logger, database, rateCounter });
   const server = await listen(app, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const base = `${url}/api/fdx/v6`;
@@ -138,6 +142,7 @@ export async function startApi(
     key,
     jwks,
     database,
+    rateCounter,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };
@@ -147,6 +152,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jwks.close();
+      await rateCounter.close();
       await database.close();
       rmSync(dir, { recursive: true, force: true });
     },
