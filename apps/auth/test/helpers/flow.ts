@@ -18,8 +18,11 @@ export function pkcePair() {
 
 /** Drives a browser-less authorization code flow against the in-process OP. */
 export class Browser {
-  readonly jar = new CookieJar();
-  constructor(readonly issuer: string) {}
+  /** `jar`: e.g. a clone of a signed-in browser's, to run interactions side by side in one session. */
+  constructor(
+    readonly issuer: string,
+    readonly jar = new CookieJar(),
+  ) {}
 
   url(path: string): string {
     return path.startsWith('http') ? path : `${this.issuer}${path}`;

@@ -1,0 +1,47 @@
+// The OP under benchmark, in its own Node process (forked by token.ts) so the load generator
+// never shares its event loop. BENCH_STORE picks the persistence: `memory` (oidc-provider's
+// in-memory adapter; users, rate limits and audit still on SQLite), `sqlite` or `postgres`.
+// Any other environment (e.g. ACCESS_TOKEN_SIGNING_ALG) is passed to the config as is.
+// Sends { issuer } over IPC once it listens; stops on SIGTERM or when the parent goes away.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@apps/shared';
+import { startAuth } from '../src/app.js';
+import { loadAuthConfig } from '../src/config.js';
+import { PUBLIC_CLIENT, TEST_CLIENT } from '../test/helpers/auth_server.js';
+import { createTestStore } from '../test/helpers/db.js';
+
+const store = process.env.BENCH_STORE ?? 'sqlite';
+if (!['memory', 'sqlite', 'postgres'].includes(store)) throw new Error(`BENCH_STORE must be memory, sqlite or postgres, not ${store}`);
+
+const db = await createTestStore(store === 'postgres' ? 'postgres' : 'sqlite');
+const server = createServer();
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const config = loadAuthConfig({
+  ...process.env,
+  NODE_ENV: 'test',
+  OP_ISSUER: issuer,
+  OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]),
+  // The load comes from one address and one client: rate limits would measure themselves.
+  RATE_LIMIT_TOKEN_PER_IP: '1000000000',
+  RATE_LIMIT_TOKEN_PER_CLIENT: '1000000000',
+  // Codes are made in a batch before they are exchanged.
+  AUTHORIZATION_CODE_TTL: '600',
+  ...db.env,
+});
+const auth = await startAuth(config, createLogger({ name: 'bench-op', level: 'silent' }), { memoryAdapter: store === 'memory' });
+server.on('request', (req, res) => {
+  auth.app(req, res);
+});
+
+async function stop(): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await auth.close();
+  await db.cleanup();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void stop());
+process.once('disconnect', () => void stop());
+process.send!({ issuer });
