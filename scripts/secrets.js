@@ -8,8 +8,9 @@ const USAGE = `Usage: pnpm secrets <command> [options]
 Commands:
   client [--prefix <p>]  CLIENT_ID and CLIENT_SECRET for a relying party (apps/app, a partner)
   secrets                CLIENT_SECRET and COOKIE_SECRET
-  jwks                   JWKS: the OP's RS256 signing key (2048-bit private JWK set, unique kid)
-  all                    everything above
+  jwks [--es256]         JWKS: the OP's RS256 signing key (2048-bit private JWK set, unique kid);
+                         --es256 adds an EC P-256 key for ACCESS_TOKEN_SIGNING_ALG=ES256
+  all [--es256]          everything above
   --help, -h             this help
 
 Formats:
@@ -42,16 +43,25 @@ function clientId(prefix) {
   return prefix + urlSafe(24);
 }
 
-function jwks() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
-  const jwk = privateKey.export({ format: 'jwk' });
-  // kid = the key's RFC 7638 thumbprint: unique per key, and stable if the key is re-imported.
-  const kid = createHash('sha256').update(JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n })).digest('base64url');
-  return { keys: [{ ...jwk, kid, use: 'sig', alg: 'RS256' }] };
+/** kid = the key's RFC 7638 thumbprint: unique per key, and stable if the key is re-imported. */
+function thumbprint(jwk) {
+  const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: 'EC', x: jwk.x, y: jwk.y } : { e: jwk.e, kty: 'RSA', n: jwk.n };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+function signingKey(type, options, alg) {
+  const jwk = generateKeyPairSync(type, options).privateKey.export({ format: 'jwk' });
+  return { ...jwk, kid: thumbprint(jwk), use: 'sig', alg };
+}
+
+/** The RSA key signs ID tokens (and access tokens by default); the EC key, ES256 access tokens. */
+function jwks(es256) {
+  const rsa = signingKey('rsa', { modulusLength: 2048, publicExponent: 0x10001 }, 'RS256');
+  return { keys: es256 ? [rsa, signingKey('ec', { namedCurve: 'P-256' }, 'ES256')] : [rsa] };
 }
 
 /** Single quotes keep the JSON intact for dotenv and for shells (JWK values never contain a quote). */
-const jwksLine = () => `JWKS='${JSON.stringify(jwks())}'`;
+const jwksLine = (es256) => `JWKS='${JSON.stringify(jwks(es256))}'`;
 
 function parseArgs(argv) {
   const [command, ...rest] = argv;
@@ -62,6 +72,8 @@ function parseArgs(argv) {
       const value = arg === '--prefix' ? rest[++i] : arg.slice('--prefix='.length);
       if (value === undefined || value === '') throw new UsageError('--prefix needs a value');
       options.prefix = value;
+    } else if ((command === 'jwks' || command === 'all') && arg === '--es256') {
+      options.es256 = true;
     } else {
       throw new UsageError(`unknown option "${arg}" for "${command}"`);
     }
@@ -79,9 +91,9 @@ function run(argv) {
     case 'secrets':
       return [`CLIENT_SECRET=${hex256()}`, `COOKIE_SECRET=${hex256()}`].join('\n');
     case 'jwks':
-      return jwksLine();
+      return jwksLine(options.es256);
     case 'all':
-      return [`CLIENT_ID=${clientId()}`, `CLIENT_SECRET=${hex256()}`, `COOKIE_SECRET=${hex256()}`, jwksLine()].join('\n');
+      return [`CLIENT_ID=${clientId()}`, `CLIENT_SECRET=${hex256()}`, `COOKIE_SECRET=${hex256()}`, jwksLine(options.es256)].join('\n');
     default:
       throw new UsageError(`unknown command "${command}"`);
   }

@@ -118,6 +118,24 @@ describe('scripts/secrets.js', () => {
     expect(payload.sub).toBe('cust-10001');
   });
 
+  it('adds a private EC P-256 key after the RSA key for `jwks --es256`, which signs ES256 JWTs', async () => {
+    const keys = keysOf(await envOf('jwks', '--es256'));
+    expect(keys.map((k) => k.kty)).toEqual(['RSA', 'EC']);
+    const [rsa, ec] = keys as [JWK, JWK];
+    expect(rsa).toMatchObject({ alg: 'RS256', use: 'sig' });
+    expect(ec).toMatchObject({ crv: 'P-256', use: 'sig', alg: 'ES256' });
+    expect(ec.d).toBeTruthy();
+    expect(ec.kid).toBe(await calculateJwkThumbprint(ec));
+    expect(ec.kid).not.toBe(rsa.kid);
+
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: ec.kid! }).setSubject('cust-10001').sign(await importJWK(ec, 'ES256'));
+    const { kty, crv, x, y } = ec;
+    expect((await jwtVerify(jwt, await importJWK({ kty, crv, x, y }, 'ES256'))).payload.sub).toBe('cust-10001');
+
+    expect(keysOf(await envOf('all', '--es256')).map((k) => k.kty)).toEqual(['RSA', 'EC']);
+    expect(keysOf(await envOf('jwks')).map((k) => k.kty)).toEqual(['RSA']);
+  });
+
   it('prints usage for --help, on stdout, with exit code 0', async () => {
     for (const args of [['--help'], ['-h'], ['client', '--help']]) {
       const run = await secrets(...args);
@@ -132,6 +150,7 @@ describe('scripts/secrets.js', () => {
     [[], 'missing command'],
     [['jwks', '--prefix', 'acme-'], 'unknown option "--prefix" for "jwks"'],
     [['client', '--verbose'], 'unknown option "--verbose"'],
+    [['client', '--es256'], 'unknown option "--es256" for "client"'],
     [['client', '--prefix'], '--prefix needs a value'],
     [['client', '--prefix', 'acme corp'], 'invalid --prefix "acme corp"'],
     [['client', '--prefix', 'a/b?c'], 'invalid --prefix'],

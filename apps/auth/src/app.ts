@@ -7,7 +7,7 @@ import { startSweeper } from './adapter/sweeper.js';
 import { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
 import { openAuthDatabase } from './db/open.js';
-import { devSigningKeys } from './keys/jwks.js';
+import { devSigningKeys } from './keys/dev_keys.js';
 import { wireProviderEvents } from './provider/events.js';
 import { createProvider } from './provider/provider.js';
 import { createServer } from './server.js';
@@ -25,7 +25,7 @@ export async function startAuth(config: AuthConfig, logger: Logger, options: { m
   try {
     const users = new UserRepository(database.db);
     if (config.seedDemoUsers) await seedDemoUsers(users, logger);
-    const keys = config.jwks ?? (await devSigningKeys(database.db));
+    const keys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
     for (const client of config.clients) {

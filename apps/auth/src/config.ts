@@ -12,7 +12,7 @@ import {
 } from '@apps/shared';
 import { z } from 'zod';
 import { clientSource, staticClientsSchema } from './clients/static_clients.js';
-import { jwksSchema } from './keys/jwks.js';
+import { ACCESS_TOKEN_ALGS, hasKeyFor, jwksSchema } from './keys/jwks.js';
 
 const seconds = envInt;
 const DEV_CLIENT_SECRET = 'dev-insecure-rp-client-secret-change-me-000000000';
@@ -33,6 +33,8 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     JWKS: z.string().optional(),
+    // ID tokens stay RS256 whatever this says (what Plaid expects); ES256 needs an EC P-256 key.
+    ACCESS_TOKEN_SIGNING_ALG: z.enum(ACCESS_TOKEN_ALGS, { error: 'must be RS256 (the default) or ES256' }).default('RS256'),
     OIDC_CLIENTS: z.string().optional(),
     OIDC_CLIENTS_FILE: z.string().default('.env.clients.json'),
     CLIENT_ID: z.string().min(1).default('dev-rp'),
@@ -77,8 +79,7 @@ const schema = z
     const clients = staticClientsSchema.safeParse(source.value);
     if (!clients.success) {
       for (const issue of clients.error.issues) {
-        const at = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
-        ctx.addIssue({ code: 'custom', path: [`${source.name}${at}`], message: issue.message });
+        ctx.addIssue({ code: 'custom', path: [`${source.name}${pathOf(issue.path)}`], message: issue.message });
       }
       return z.NEVER;
     }
@@ -86,10 +87,20 @@ const schema = z
     if (e.JWKS) {
       const parsed = jwksSchema.safeParse(safeJson(e.JWKS));
       if (!parsed.success) {
-        ctx.addIssue({ code: 'custom', path: ['JWKS'], message: `must be a JSON Web Key Set of private RSA keys: ${parsed.error.issues[0]?.message}` });
+        const issue = parsed.error.issues[0];
+        const at = issue?.path.length ? `${pathOf(issue.path).slice(1)}: ` : '';
+        ctx.addIssue({ code: 'custom', path: ['JWKS'], message: `must be a JSON Web Key Set of private RSA (and EC P-256) keys: ${at}${issue?.message}` });
         return z.NEVER;
       }
       jwks = parsed.data;
+      if (!hasKeyFor(jwks, e.ACCESS_TOKEN_SIGNING_ALG)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ACCESS_TOKEN_SIGNING_ALG'],
+          message: 'ES256 needs an EC P-256 private key in JWKS (pnpm secrets jwks --es256)',
+        });
+        return z.NEVER;
+      }
     }
     return {
       nodeEnv: e.NODE_ENV,
@@ -103,6 +114,7 @@ const schema = z
       dataDir: resolve(e.DATA_DIR),
       databaseUrl: e.DATABASE_URL,
       jwks,
+      accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
       clients: clients.data,
       seedDemoUsers: e.SEED_DEMO_USERS ? ['true', '1', 'yes'].includes(e.SEED_DEMO_USERS) : e.NODE_ENV !== 'production',
       ttl: {
@@ -132,6 +144,11 @@ const schema = z
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
     };
   });
+
+/** `.keys[1].crv` for a zod issue path. */
+function pathOf(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+}
 
 function safeJson(text: string): unknown {
   try {

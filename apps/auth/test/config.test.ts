@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@apps/shared';
 import { describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../src/config.js';
-import { generateSigningKey } from '../src/keys/jwks.js';
+import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
 
 const noFile = { OIDC_CLIENTS_FILE: join(tmpdir(), 'does-not-exist.json') };
 
@@ -76,6 +76,41 @@ describe('auth configuration', () => {
     expect(config.cookieKeys).toHaveLength(2);
     expect(config.jwks?.keys).toHaveLength(1);
     expect(config.seedDemoUsers).toBe(false);
+  });
+
+  it('signs access tokens RS256 unless ACCESS_TOKEN_SIGNING_ALG says ES256', () => {
+    expect(loadAuthConfig({ ...noFile }).accessTokenSigningAlg).toBe('RS256');
+    expect(loadAuthConfig({ ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'ES256' }).accessTokenSigningAlg).toBe('ES256');
+    expect(problemsOf({ ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'HS256' })).toEqual(['ACCESS_TOKEN_SIGNING_ALG: must be RS256 (the default) or ES256']);
+    expect(problemsOf({ ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'es256' })).toHaveLength(1);
+  });
+
+  it('refuses ES256 when JWKS has no EC key, and takes it with one', () => {
+    const rsa = generateSigningKey();
+    const env = { ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'ES256' };
+    expect(problemsOf({ ...env, JWKS: JSON.stringify({ keys: [rsa] }) })).toEqual([
+      'ACCESS_TOKEN_SIGNING_ALG: ES256 needs an EC P-256 private key in JWKS (pnpm secrets jwks --es256)',
+    ]);
+    const config = loadAuthConfig({ ...env, JWKS: JSON.stringify({ keys: [rsa, generateEcSigningKey()] }) });
+    expect(config.jwks?.keys.map((k) => k.kty)).toEqual(['RSA', 'EC']);
+  });
+
+  it('refuses a JWKS without an RSA key, with a public or non-P-256 EC key, or with another key type', () => {
+    const rsa = generateSigningKey();
+    const { d: _d, ...publicEc } = generateEcSigningKey();
+    const cases: [unknown[], string][] = [
+      [[generateEcSigningKey()], 'an RSA key is required (ID tokens are signed RS256)'],
+      [[rsa, publicEc], 'keys[1].d: private key parameter d is required'],
+      [[rsa, { ...generateEcSigningKey(), crv: 'P-384' }], 'keys[1].crv: EC keys must use the P-256 curve (ES256)'],
+      [[rsa, { ...generateEcSigningKey(), alg: 'ES384' }], 'keys[1].alg'],
+      [[{ kty: 'oct', kid: 'x', k: 'c2VjcmV0' }, rsa], 'keys[0].kty: kty must be "RSA" or "EC"'],
+    ];
+    for (const [keys, message] of cases) {
+      const problems = problemsOf({ ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'ES256', JWKS: JSON.stringify({ keys }) });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain('JWKS: must be a JSON Web Key Set of private RSA (and EC P-256) keys: ');
+      expect(problems[0]).toContain(message);
+    }
   });
 
   it('refuses a JWKS with public keys only', () => {

@@ -45,6 +45,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   const { ttl } = config;
   // Only operator-configured clients can set refresh_token_ttl; grants are saved outside a request context too.
   const refreshTtlOf = new Map(config.clients.map((c) => [c.client_id, c.refresh_token_ttl ?? 0]));
+  // The first key of the matching type signs; ID tokens follow id_token_signed_response_alg (RS256).
+  const accessTokenJwt = { sign: { alg: config.accessTokenSigningAlg } };
   return {
     ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000 }) }),
     clients: config.clients.map(toClientMetadata),
@@ -114,7 +116,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
             audience: config.apiAudience,
             accessTokenTTL: numberOr(client['access_token_ttl'], ttl.accessToken),
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            jwt: accessTokenJwt,
           };
         },
       },

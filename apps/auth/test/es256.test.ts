@@ -1,0 +1,117 @@
+// ACCESS_TOKEN_SIGNING_ALG end to end: the OP in-process issues the token, and the FDX API's own
+// verifier (apps/api, imported on purpose: this is the contract between the two services) checks
+// it against the OP's /jwks over HTTP, as the API does in production.
+import { decodeProtectedHeader } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenVerifier, type TokenVerifier } from '../../api/src/auth/verifier.js';
+import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
+import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
+
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
+
+interface PublishedKey {
+  kty: string;
+  kid: string;
+  [member: string]: unknown;
+}
+
+function apiVerifier(auth: TestAuth): TokenVerifier {
+  return createTokenVerifier({
+    jwksUri: `${auth.issuer}/jwks`,
+    issuer: auth.issuer,
+    audience: 'api://my-api',
+    clockToleranceSeconds: 5,
+    jwksCooldownMs: 30_000,
+    verifiedCacheMs: 0,
+  });
+}
+
+async function login(auth: TestAuth) {
+  const { code, verifier } = await authorize(new Browser(auth.issuer), { prompt: 'consent' });
+  const tokens = await exchange(auth.issuer, code!, verifier);
+  expect(tokens.status).toBe(200);
+  return tokens.body;
+}
+
+async function publishedKeys(auth: TestAuth): Promise<PublishedKey[]> {
+  return ((await (await fetch(`${auth.issuer}/jwks`)).json()) as { keys: PublishedKey[] }).keys;
+}
+
+describe('access tokens signed with the key set from JWKS', () => {
+  const rsa = generateSigningKey();
+  const ec = generateEcSigningKey();
+  const jwks = JSON.stringify({ keys: [rsa, ec] });
+  let store: TestStore;
+  let es256: TestAuth;
+  let rs256: TestAuth;
+
+  beforeAll(async () => {
+    store = await createTestStore('sqlite');
+    es256 = await startTestAuth(store, { JWKS: jwks, ACCESS_TOKEN_SIGNING_ALG: 'ES256' });
+    // Same keys, default setting: the EC key is published but signs nothing.
+    rs256 = await startTestAuth(store, { JWKS: jwks });
+  });
+  afterAll(async () => {
+    await rs256?.close();
+    await es256?.close();
+    await store?.cleanup();
+  });
+
+  it('publishes the public parts of the RSA and the EC key, and no private member of either', async () => {
+    const discovery = (await (await fetch(`${es256.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.jwks_uri).toBe(`${es256.issuer}/jwks`);
+    const keys = await publishedKeys(es256);
+    expect(keys).toHaveLength(2);
+    expect(keys.find((k) => k.kty === 'RSA')).toMatchObject({ kid: rsa.kid, n: rsa.n, e: rsa.e, alg: 'RS256', use: 'sig' });
+    expect(keys.find((k) => k.kty === 'EC')).toMatchObject({ kid: ec.kid, crv: 'P-256', x: ec.x, y: ec.y, alg: 'ES256', use: 'sig' });
+    for (const key of keys) for (const member of PRIVATE_MEMBERS) expect(key).not.toHaveProperty(member);
+    expect(JSON.stringify(keys)).not.toContain(ec.d);
+    expect(JSON.stringify(keys)).not.toContain(rsa.d);
+  });
+
+  it('issues an ES256 access token that the API verifier accepts, and keeps the ID token RS256', async () => {
+    const tokens = await login(es256);
+    expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'ES256', kid: ec.kid, typ: 'at+jwt' });
+    expect(decodeProtectedHeader(tokens.id_token!)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
+    const token = await apiVerifier(es256)(tokens.access_token);
+    expect(token).toMatchObject({ sub: 'cust-10001', clientId: TEST_CLIENT.client_id });
+    expect([...token.scopes].sort()).toEqual(['accounts:read', 'transactions:read']);
+
+    const refreshed = await tokenRequest(es256.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+    expect(decodeProtectedHeader(refreshed.body.access_token).alg).toBe('ES256');
+    expect((await apiVerifier(es256)(refreshed.body.access_token)).sub).toBe('cust-10001');
+  });
+
+  it('issues RS256 access tokens by default, even with an EC key in the set', async () => {
+    const tokens = await login(rs256);
+    expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
+    expect(decodeProtectedHeader(tokens.id_token!)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
+    expect((await apiVerifier(rs256)(tokens.access_token)).sub).toBe('cust-10001');
+  });
+});
+
+describe.each(ENGINES)('ES256 access tokens with development keys on %s', (engine) => {
+  let store: TestStore;
+  let auth: TestAuth;
+
+  beforeAll(async () => {
+    store = await createTestStore(engine);
+    auth = await startTestAuth(store, { ACCESS_TOKEN_SIGNING_ALG: 'ES256' });
+  });
+  afterAll(async () => {
+    await auth?.close();
+    await store?.cleanup();
+  });
+
+  it('generates an EC key next to the RSA key and signs access tokens with it', async () => {
+    const keys = await publishedKeys(auth);
+    expect(keys.map((k) => k.kty).sort()).toEqual(['EC', 'RSA']);
+    const ec = keys.find((k) => k.kty === 'EC')!;
+    const tokens = await login(auth);
+    expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'ES256', kid: ec.kid });
+    expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
+    expect((await apiVerifier(auth)(tokens.access_token)).sub).toBe('cust-10001');
+  });
+});
