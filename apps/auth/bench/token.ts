@@ -9,7 +9,7 @@
 //
 // Settings: BENCH_SECONDS per measurement (5), BENCH_CONCURRENCY concurrent requests (8),
 // BENCH_STORES (memory,sqlite,postgres; postgres skipped when unreachable),
-// BENCH_ALGS access-token algorithms (RS256; add ES256 to measure it on SQLite),
+// BENCH_ALGS access-token algorithms (RS256,ES256; RS256 on every store, ES256 on SQLite),
 // BENCH_PROFILE_DIR to write a CPU profile of each OP process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
@@ -47,7 +47,7 @@ export function tokenBenchOptionsFromEnv(env = process.env): TokenBenchOptions {
     seconds: Number(env.BENCH_SECONDS ?? 5),
     concurrency: Number(env.BENCH_CONCURRENCY ?? 8),
     stores: list(env.BENCH_STORES, 'memory,sqlite,postgres', ['memory', 'sqlite', 'postgres']),
-    algs: list(env.BENCH_ALGS, 'RS256', ['RS256', 'ES256']),
+    algs: list(env.BENCH_ALGS, 'RS256,ES256', ['RS256', 'ES256']),
     profileDir: env.BENCH_PROFILE_DIR,
   };
 }
