@@ -10,6 +10,7 @@ import { openAuthDatabase } from './db/open.js';
 import { devSigningKeys } from './keys/dev_keys.js';
 import { wireProviderEvents } from './provider/events.js';
 import { createProvider } from './provider/provider.js';
+import { createTokenRateCounter } from './security/token_rate_limit.js';
 import { createServer } from './server.js';
 
 export interface AuthApp {
@@ -35,13 +36,16 @@ export async function startAuth(config: AuthConfig, logger: Logger, options: { m
     }
     const provider = createProvider(config, { db: database.db, users, keys, logger, memoryAdapter: options.memoryAdapter });
     wireProviderEvents(provider, audit, logger);
-    const app = createServer(config, { logger, database, provider, users, audit });
+    const tokenCounter = createTokenRateCounter(config, database.db, logger);
+    const app = createServer(config, { logger, database, provider, users, audit, tokenCounter });
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
     return {
       app,
       provider,
       close: async () => {
         stopSweeper();
+        // Hits counted since the last flush still count for the other instances.
+        await tokenCounter.close();
         await database.close();
       },
     };

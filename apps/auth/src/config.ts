@@ -58,6 +58,7 @@ const schema = z
     RATE_LIMIT_LOGIN_PER_ACCOUNT: envInt(10, 1),
     RATE_LIMIT_TOKEN_PER_IP: envInt(300, 1),
     RATE_LIMIT_TOKEN_PER_CLIENT: envInt(300, 1),
+    RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     REGISTRATION_ENABLED: envBoolean(true),
     REGISTRATION_OPEN: envBoolean(false),
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
@@ -133,6 +134,7 @@ const schema = z
         loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
         tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
         tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
+        tokenSyncMs: e.RATE_LIMIT_SYNC_MS,
       },
       registration: {
         enabled: e.REGISTRATION_ENABLED,

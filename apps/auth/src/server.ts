@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { healthRoutes, requestLogging, webSecurityHeaders, type Logger } from '@apps/shared';
+import { healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import type { UserRepository } from './accounts/users.js';
 import type { AuditLog } from './audit/audit.js';
@@ -21,6 +21,8 @@ export interface AuthDeps {
   provider: Provider;
   users: UserRepository;
   audit: AuditLog;
+  /** Token endpoint counters (createTokenRateCounter); the caller flushes and closes it. */
+  tokenCounter: RateCounter;
 }
 
 function staticClientOrigins(config: AuthConfig): string[] {
@@ -54,7 +56,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   app.get('/auth', addConfiguredFdxScopes(config.clients));
-  app.post('/token', tokenRateLimit(limiter, config, audit));
+  app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {
     res.on('finish', () => {

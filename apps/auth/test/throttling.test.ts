@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, pkcePair, tokenRequest } from './helpers/flow.js';
+import { basic } from './helpers/http.js';
 
 async function loginPage(browser: Browser) {
   return browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: randomBytes(4).toString('hex') }));
@@ -18,7 +20,8 @@ describe.each(ENGINES)('login lockout and rate limits on %s (shared by instances
 
   beforeAll(async () => {
     store = await createTestStore(engine);
-    const env = { LOGIN_LOCKOUT_THRESHOLD: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '100', RATE_LIMIT_TOKEN_PER_CLIENT: '3' };
+    // RATE_LIMIT_SYNC_MS=0: token counters exact across instances (the batched default is tested below).
+    const env = { LOGIN_LOCKOUT_THRESHOLD: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '100', RATE_LIMIT_TOKEN_PER_CLIENT: '3', RATE_LIMIT_SYNC_MS: '0' };
     a = await startTestAuth(store, env);
     b = await startTestAuth(store, env);
     database = await openAuthDatabase(store.config);
@@ -58,6 +61,62 @@ describe.each(ENGINES)('login lockout and rate limits on %s (shared by instances
     expect(statuses).toEqual([400, 400, 400, 429]);
     expect(last!.body.error).toBe('temporarily_unavailable');
     expect(Number(last!.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
+
+describe.each(ENGINES)('batched token rate limits on %s (the default)', (engine) => {
+  let store: TestStore;
+  let a: TestAuth;
+  let b: TestAuth;
+  let database: AuthDatabase;
+  const refresh = (issuer: string) => tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: 'nope' });
+
+  beforeAll(async () => {
+    store = await createTestStore(engine);
+    const env = { RATE_LIMIT_TOKEN_PER_CLIENT: '4', RATE_LIMIT_SYNC_MS: '200' };
+    a = await startTestAuth(store, env);
+    b = await startTestAuth(store, env);
+    database = await openAuthDatabase(store.config);
+  });
+  afterAll(async () => {
+    await database?.close();
+    await a?.close();
+    await b?.close();
+    await store?.cleanup();
+  });
+
+  it('is exact on one instance, reaches the other within the sync interval, and audits once per window', async () => {
+    // Fixed windows: start right after a window boundary so the whole test fits in one window.
+    const windowMs = 60_000;
+    const intoWindow = Date.now() % windowMs;
+    if (intoWindow > windowMs - 10_000) await new Promise((r) => setTimeout(r, windowMs - intoWindow + 50));
+    const onA: number[] = [];
+    for (let i = 0; i < 6; i++) onA.push((await refresh(a.issuer)).status);
+    expect(onA).toEqual([400, 400, 400, 400, 429, 429]);
+
+    // B learns the shared totals when it flushes its own hits (every 200 ms): its first request may
+    // still pass (the documented overshoot across instances), the next ones count A's hits too.
+    expect([400, 429]).toContain((await refresh(b.issuer)).status);
+    await new Promise((r) => setTimeout(r, 600));
+    const onB = await refresh(b.issuer);
+    expect(onB.status).toBe(429);
+    expect(Number(onB.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(onB.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+
+    await new Promise((r) => setTimeout(r, 100));
+    const events = await database.db.selectFrom('audit_events').select('type').where('type', '=', 'rate_limit.exceeded').execute();
+    expect(events).toHaveLength(2); // one per instance and key, not one per rejected request
+  });
+
+  it('adds the hits it has not flushed yet when an instance closes', async () => {
+    const c = await startTestAuth(store, { RATE_LIMIT_SYNC_MS: '10000' });
+    const auth = basic('flush-test', 'not-a-secret');
+    for (let i = 0; i < 2; i++) expect((await tokenRequest(c.issuer, { grant_type: 'refresh_token', refresh_token: 'nope' }, auth)).status).toBe(401);
+    const counted = () =>
+      sql<{ hits: number }>`select hits from token_rate_limit where key = ${'client:flush-test'}`.execute(database.db).then((r) => r.rows.map((row) => Number(row.hits)));
+    expect(await counted()).toEqual([]);
+    await c.close();
+    expect(await counted()).toEqual([2]);
   });
 });
 

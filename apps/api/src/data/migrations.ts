@@ -1,4 +1,5 @@
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { createRateCounterTable } from '@apps/shared';
+import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export const migrations: Record<string, Migration> = {
@@ -93,19 +94,7 @@ export const migrations: Record<string, Migration> = {
   },
   '0002_rate_limit': {
     up: async (db: Kysely<unknown>) => {
-      // Counters need no durability: on PostgreSQL an unlogged table skips the WAL (a crash
-      // empties it, which only resets the current windows). It halved the counter's cost.
-      const unlogged = db.getExecutor().adapter instanceof PostgresAdapter;
-      await db.schema
-        .createTable('rate_limit')
-        .$call((b) => (unlogged ? b.modifyFront(sql`unlogged`) : b))
-        .addColumn('key', 'text', (c) => c.notNull())
-        .addColumn('window_start', 'bigint', (c) => c.notNull())
-        .addColumn('hits', 'integer', (c) => c.notNull())
-        .addPrimaryKeyConstraint('rate_limit_pk', ['key', 'window_start'])
-        .execute();
-      // Expired windows are deleted by age.
-      await db.schema.createIndex('rate_limit_window_idx').on('rate_limit').column('window_start').execute();
+      await createRateCounterTable(db, 'rate_limit');
     },
   },
 };

@@ -1,152 +1,10 @@
-import { CompiledQuery, sql, type Kysely } from 'kysely';
-import type { Database, Logger } from '@apps/shared';
+import { RateCounter, type Database, type Logger, type RateCounterOptions } from '@apps/shared';
 import type { ApiConfig } from '../config.js';
 import type { ApiSchema } from './schema.js';
 
-/** Bound parameters per statement stay far below SQLite's and PostgreSQL's limits. */
-const MAX_ROWS_PER_UPSERT = 500;
+export { RateCounter };
 
-export interface RateCounterOptions {
-  windowMs: number;
-  /**
-   * How often local hits are added to the shared counters (ms). 0: every hit is one upsert,
-   * exact across instances. Above 0: hits are counted in memory and flushed in one statement
-   * per interval; each instance then sees the others' hits up to one interval late, so N
-   * instances can together admit about (N − 1) × (their request rate × interval) more than
-   * the limit. A single instance stays exact either way.
-   */
-  syncMs: number;
-  onError?: (err: unknown, what: 'flush' | 'cleanup') => void;
-}
-
-/**
- * Fixed-window request counters in the API's database, so that every instance on one
- * PostgreSQL counts against the same limit: a multi-row upsert that adds each key's hits
- * for the current window and returns the new totals. The statement text is compiled once
- * per number of keys; a flush only binds values.
- */
-export class RateCounter {
-  readonly windowMs: number;
-  private readonly syncMs: number;
-  private readonly onError: NonNullable<RateCounterOptions['onError']>;
-  private readonly upserts = new Map<number, string>();
-  private lastCleanup = 0;
-  /** Batched mode: the window being counted, shared totals as last read, hits not yet flushed. */
-  private window = 0;
-  private shared = new Map<string, number>();
-  private pending = new Map<string, number>();
-  private flushing: Promise<void> | undefined;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly db: Kysely<ApiSchema>,
-    options: RateCounterOptions,
-  ) {
-    this.windowMs = options.windowMs;
-    this.syncMs = options.syncMs;
-    this.onError = options.onError ?? (() => {});
-  }
-
-  windowOf(now: number): number {
-    return now - (now % this.windowMs);
-  }
-
-  /** Counts one hit on each key in the window containing `now`; returns the totals by key. */
-  async hit(keys: readonly string[], now: number): Promise<Map<string, number>> {
-    const window = this.windowOf(now);
-    if (window !== this.lastCleanup) this.dropBefore(window);
-    return this.syncMs > 0 ? this.hitBatched(keys, window) : this.upsert(keys.map((key) => [key, 1] as const), window);
-  }
-
-  /** Adds what is pending to the shared counters now (batched mode; tests and shutdown). */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-    if (this.pending.size === 0) return;
-    const window = this.window;
-    const batch = this.pending;
-    this.pending = new Map();
-    this.flushing = this.upsertAll([...batch], window)
-      .then((totals) => {
-        // The totals include every instance's flushed hits; ours since the flush began stay pending.
-        if (window === this.window) for (const [key, total] of totals) this.shared.set(key, total);
-      })
-      .catch((err: unknown) => {
-        // Not lost: the hits go back into the next flush of the same window.
-        if (window === this.window) for (const [key, n] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
-        this.onError(err, 'flush');
-      })
-      .finally(() => {
-        this.flushing = undefined;
-      });
-    await this.flushing;
-  }
-
-  /** Stops the flush timer after a last flush (batched mode). */
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.flush();
-  }
-
-  private hitBatched(keys: readonly string[], window: number): Map<string, number> {
-    if (window !== this.window) {
-      // Hits of a finished window no longer decide anything.
-      this.window = window;
-      this.shared = new Map();
-      this.pending = new Map();
-    }
-    this.timer ??= setInterval(() => void this.flush(), this.syncMs).unref();
-    const totals = new Map<string, number>();
-    for (const key of keys) {
-      const pending = (this.pending.get(key) ?? 0) + 1;
-      this.pending.set(key, pending);
-      totals.set(key, (this.shared.get(key) ?? 0) + pending);
-    }
-    return totals;
-  }
-
-  private async upsertAll(hits: readonly (readonly [string, number])[], window: number): Promise<Map<string, number>> {
-    const totals = new Map<string, number>();
-    for (let i = 0; i < hits.length; i += MAX_ROWS_PER_UPSERT) {
-      for (const [key, total] of await this.upsert(hits.slice(i, i + MAX_ROWS_PER_UPSERT), window)) totals.set(key, total);
-    }
-    return totals;
-  }
-
-  private async upsert(hits: readonly (readonly [string, number])[], window: number): Promise<Map<string, number>> {
-    const parameters = hits.flatMap(([key, n]) => [key, window, n]);
-    const { rows } = await this.db.executeQuery<{ key: string; hits: number }>(CompiledQuery.raw(this.upsertFor(hits.length), parameters));
-    return new Map(rows.map((r) => [r.key, Number(r.hits)]));
-  }
-
-  private upsertFor(count: number): string {
-    let text = this.upserts.get(count);
-    if (text === undefined) {
-      const rows = Array.from({ length: count }, () => sql`(${''}, ${0}, ${1})`);
-      text = sql`insert into rate_limit (key, window_start, hits) values ${sql.join(rows)}
-        on conflict (key, window_start) do update set hits = rate_limit.hits + excluded.hits
-        returning key, hits`.compile(this.db).sql;
-      // Flushes bind one row per key seen in an interval; only the common small sizes are kept.
-      if (count <= 8) this.upserts.set(count, text);
-    }
-    return text;
-  }
-
-  /**
-   * Once per window and instance, past windows are deleted in the background; an instance
-   * that misses it leaves the work to the next window, nothing depends on it.
-   */
-  private dropBefore(window: number): void {
-    this.lastCleanup = window;
-    this.db
-      .deleteFrom('rate_limit')
-      .where('window_start', '<', window)
-      .execute()
-      .catch((err: unknown) => this.onError(err, 'cleanup'));
-  }
-}
-
-/** The API's counter from its config, logging what fails in the background. */
+/** The API's counter (table `rate_limit`) from its config, logging what fails in the background. */
 export function createRateCounter(
   config: Pick<ApiConfig, 'rateLimit'>,
   database: Database<ApiSchema>,
@@ -154,6 +12,7 @@ export function createRateCounter(
   overrides: Partial<RateCounterOptions> = {},
 ): RateCounter {
   return new RateCounter(database.db, {
+    table: 'rate_limit',
     windowMs: config.rateLimit.windowMs,
     syncMs: config.rateLimit.syncMs,
     onError: (err, what) =>

@@ -1,3 +1,4 @@
+import { createRateCounterTable } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
@@ -64,4 +65,6 @@ const initial: Migration = {
 
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  // Token endpoint limits, counted per aligned window and batched (see RATE_LIMIT_SYNC_MS).
+  '0002_token_rate_limit': { up: (db: Kysely<unknown>) => createRateCounterTable(db, 'token_rate_limit') },
 };

@@ -1,7 +1,9 @@
+import { RateCounter, type Logger } from '@apps/shared';
 import type { RequestHandler } from 'express';
 import type { AuthConfig } from '../config.js';
 import type { AuditLog } from '../audit/audit.js';
-import type { RateLimiter } from './rate_limiter.js';
+import type { AuthSchema } from '../db/schema.js';
+import type { Kysely } from 'kysely';
 
 /** The client_id of HTTP Basic client authentication, if any (RFC 6749 §2.3.1: form-urlencoded). */
 function basicClientId(header: string | undefined): string | undefined {
@@ -16,21 +18,60 @@ function basicClientId(header: string | undefined): string | undefined {
   }
 }
 
+/**
+ * The token endpoint's counters (table token_rate_limit): shared by every instance on one
+ * database, batched every `tokenSyncMs` (0: one upsert per request, exact across instances).
+ * Login attempts are not counted here: lockout stays exact (RateLimiter, one upsert per try).
+ */
+export function createTokenRateCounter(
+  config: Pick<AuthConfig, 'rateLimits'>,
+  db: Kysely<AuthSchema>,
+  logger: Logger,
+): RateCounter {
+  return new RateCounter(db, {
+    table: 'token_rate_limit',
+    windowMs: config.rateLimits.windowSeconds * 1000,
+    syncMs: config.rateLimits.tokenSyncMs,
+    onError: (err, what) =>
+      logger.warn({ err }, what === 'flush' ? 'could not add token rate-limit hits to the shared counters; retrying' : 'could not delete expired token rate-limit windows'),
+  });
+}
+
 /** Token endpoint limits per IP and per client, shared through the database; 429 + Retry-After. */
-export function tokenRateLimit(limiter: RateLimiter, config: Pick<AuthConfig, 'rateLimits'>, audit: AuditLog): RequestHandler {
-  const { windowSeconds, tokenPerIp, tokenPerClient } = config.rateLimits;
+export function tokenRateLimit(
+  counter: RateCounter,
+  config: Pick<AuthConfig, 'rateLimits'>,
+  audit: AuditLog,
+  now: () => number = Date.now,
+): RequestHandler {
+  const { tokenPerIp, tokenPerClient } = config.rateLimits;
+  // One audit event per key and window, not one per rejected request (a flood must not become writes).
+  let auditedWindow = 0;
+  const audited = new Set<string>();
   return async (req, res, next) => {
     const ip = req.ip ?? 'unknown';
     const clientId = basicClientId(req.headers.authorization);
-    const checks: [string, number][] = [[`token:ip:${ip}`, tokenPerIp]];
-    if (clientId) checks.push([`token:client:${clientId}`, tokenPerClient]);
+    const checks: [string, number][] = [[`ip:${ip}`, tokenPerIp]];
+    if (clientId) checks.push([`client:${clientId}`, tokenPerClient]);
+    const at = now();
+    const totals = await counter.hit(
+      checks.map(([key]) => key),
+      at,
+    );
     for (const [key, max] of checks) {
-      const hit = await limiter.hit(key, windowSeconds);
-      if (hit.count > max) {
-        void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'token' } });
+      if ((totals.get(key) ?? 0) > max) {
+        if (auditedWindow !== counter.windowOf(at)) {
+          auditedWindow = counter.windowOf(at);
+          audited.clear();
+        }
+        if (!audited.has(key)) {
+          audited.add(key);
+          void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'token' } });
+        }
+        const retryAfter = Math.max(1, Math.ceil((counter.windowOf(at) + counter.windowMs - at) / 1000));
         res
           .status(429)
-          .set('Retry-After', String(limiter.retryAfterSeconds(hit)))
+          .set('Retry-After', String(retryAfter))
           .set('Cache-Control', 'no-store')
           .json({ error: 'temporarily_unavailable', error_description: 'too many requests, retry later' });
         return;
