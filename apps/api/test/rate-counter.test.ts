@@ -77,7 +77,8 @@ describe.each(engines)('batched rate counter on $name', (engine) => {
     } finally {
       await sql`alter table rate_limit_away rename to rate_limit`.execute(opened.database.db);
     }
-    expect(errors).toEqual(['flush']);
+    // The window's background cleanup may also have run into the renamed table; only the flush matters here.
+    expect(errors.filter((what) => what === 'flush')).toEqual(['flush']);
     expect((await counter.hit(['ip:f'], T0 + 2)).get('ip:f')).toBe(2);
     await counter.close();
     expect(await stored('ip:f')).toEqual([[T0, 2]]);
