@@ -4,6 +4,8 @@ export interface LoadOptions {
   durationSeconds: number;
   connections: number;
   headers?: Record<string, string>;
+  /** Requests each connection cycles through (a `path` replaces the URL's), instead of GET on the URL. */
+  requests?: autocannon.Request[];
 }
 
 export interface LoadResult {
@@ -20,7 +22,7 @@ export async function load(url: string, options: LoadOptions): Promise<LoadResul
   const { hostname } = new URL(url);
   if (hostname !== '127.0.0.1' && hostname !== 'localhost') throw new Error(`load is for loopback targets only, not ${hostname}`);
   const run = (duration: number) =>
-    autocannon({ url, connections: options.connections, duration, headers: options.headers ?? {} });
+    autocannon({ url, connections: options.connections, duration, headers: options.headers ?? {}, requests: options.requests });
   await run(Math.max(1, Math.min(3, Math.round(options.durationSeconds / 5))));
   const result = await run(options.durationSeconds);
   return {

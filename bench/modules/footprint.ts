@@ -1,94 +1,207 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
-import { seededDataDir } from '../lib/api-data.js';
+import { newKey, signToken, startJwks } from '../../apps/api/test/support.js';
 import { FDX } from '../lib/api-target.js';
-import { REPO_ROOT, type BenchModule } from '../lib/context.js';
-import { load } from '../lib/load.js';
+import { apiEnv, appEnv, authEnv, buildIfMissing, mainOf, type ServiceName } from '../lib/built-services.js';
+import type { BenchContext, BenchModule } from '../lib/context.js';
+import { load, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { freePort, rssMb, spawnNode, stopChild, waitFor200 } from '../lib/process.js';
-import type { Section } from '../lib/report.js';
+import { refreshChains, refreshGrantRequests } from '../lib/refresh-chains.js';
+import type { Cell, Section } from '../lib/report.js';
 
-const API_MAIN = join(REPO_ROOT, 'apps', 'api', 'dist', 'main.js');
 const STARTS = 5;
+const IDLE_MS = 2000;
+const SAMPLE_MS = 200;
 
-function buildIfMissing(log: (m: string) => void): void {
-  if (existsSync(API_MAIN) && existsSync(join(REPO_ROOT, 'apps', 'shared', 'dist', 'index.js'))) return;
-  log('footprint: building apps/api (and apps/shared)');
-  const pnpm = process.env.npm_execpath;
-  const [cmd, args] = pnpm ? [process.execPath, [pnpm]] : ['pnpm', []];
-  execFileSync(cmd, [...args, '--filter', '@apps/api...', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+/** One load on a running instance: a path, or requests prepared against it (e.g. tokens it issued). */
+interface LoadCase {
+  label: string;
+  prepare(url: string): Promise<Pick<LoadOptions, 'headers' | 'requests'> & { path?: string }>;
+}
+
+interface Target {
+  service: ServiceName;
+  env: Record<string, string>;
+  loads: LoadCase[];
+}
+
+interface Running {
+  child: ChildProcess;
+  url: string;
+  /** Spawn until GET /public/ready answered 200. */
+  startMs: number;
+}
+
+interface Figures {
+  service: ServiceName;
+  firstStartMs: number;
+  startsMs: number[];
+  loads: Array<{ label: string; idleMb: number | undefined; peakMb: number; result: LoadResult }>;
+}
+
+async function start(target: Target, cwd: string): Promise<Running> {
+  const url = `http://127.0.0.1:${target.env.PORT}`;
+  const started = performance.now();
+  const child = spawnNode([mainOf(target.service)], target.env, cwd);
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${target.service} exited with ${code} before it was ready`))),
+  );
+  try {
+    return { child, url, startMs: await Promise.race([waitFor200(`${url}/public/ready`, started), exited]) };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+async function startStop(target: Target, cwd: string): Promise<number> {
+  const running = await start(target, cwd);
+  await stopChild(running.child);
+  return running.startMs;
+}
+
+/** Starts (the first on an empty data directory, then restarts), then one fresh instance per load. */
+async function measure(target: Target, cwd: string, ctx: BenchContext): Promise<Figures> {
+  ctx.log(`footprint: ${target.service}: ${STARTS + 1} starts`);
+  const figures: Figures = { service: target.service, firstStartMs: await startStop(target, cwd), startsMs: [], loads: [] };
+  for (let i = 0; i < STARTS; i++) figures.startsMs.push(await startStop(target, cwd));
+  for (const loadCase of target.loads) {
+    const running = await start(target, cwd);
+    try {
+      await new Promise((r) => setTimeout(r, IDLE_MS));
+      const idleMb = rssMb(running.child.pid);
+      const { path = '', ...options } = await loadCase.prepare(running.url);
+      ctx.log(`footprint: ${target.service}: RSS under load (${loadCase.label})`);
+      let peakMb = 0;
+      const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(running.child.pid) ?? 0)), SAMPLE_MS);
+      const result = await load(`${running.url}${path}`, {
+        durationSeconds: ctx.settings.durationSeconds,
+        connections: ctx.settings.connections,
+        ...options,
+      }).finally(() => clearInterval(sampler));
+      figures.loads.push({ label: loadCase.label, idleMb, peakMb, result });
+    } finally {
+      await stopChild(running.child);
+    }
+  }
+  return figures;
+}
+
+/** The three services with what each needs; the app's OP is `auth`, started before it. */
+function targets(
+  root: string,
+  ports: [number, number, number],
+  api: { jwksUrl: string; token: () => Promise<string> },
+  ctx: BenchContext,
+): Record<ServiceName, Target> {
+  const [apiPort, authPort, appPort] = ports;
+  return {
+    api: {
+      service: 'api',
+      env: apiEnv(apiPort, join(root, 'api'), api.jwksUrl),
+      loads: [
+        {
+          label: 'GET /accounts (bearer token)',
+          prepare: async () => ({ path: `${FDX}/accounts`, headers: { authorization: `Bearer ${await api.token()}` } }),
+        },
+      ],
+    },
+    auth: {
+      service: 'auth',
+      env: authEnv(authPort, join(root, 'auth')),
+      loads: [
+        {
+          label: 'discovery + JWKS',
+          prepare: async () => ({ requests: [{ path: '/.well-known/openid-configuration' }, { path: '/jwks' }] }),
+        },
+        {
+          label: 'refresh grants (token endpoint)',
+          prepare: async (url) => {
+            const count = 2 * ctx.settings.connections + 10;
+            ctx.log(`footprint: auth: ${count} refresh tokens from authorization code flows`);
+            return { requests: refreshGrantRequests(await refreshChains(url, count)) };
+          },
+        },
+      ],
+    },
+    app: {
+      service: 'app',
+      env: appEnv(appPort, join(root, 'app'), `http://127.0.0.1:${authPort}`),
+      loads: [{ label: 'GET / (home, anonymous)', prepare: async () => ({ path: '/' }) }],
+    },
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The built API as it runs in production (`node apps/api/dist/main.js`): start time and memory. */
+const COLUMNS = {
+  first: 'first start (ms)',
+  median: `start, median of ${STARTS} (ms)`,
+  slowest: 'start, slowest (ms)',
+};
+
+/** One row per load; the start figures on a service's first row. */
+function rowsOf(figures: Figures): Array<Record<string, Cell>> {
+  return figures.loads.map((l, i) => ({
+    service: figures.service,
+    ...(i === 0
+      ? {
+          [COLUMNS.first]: Math.round(figures.firstStartMs),
+          [COLUMNS.median]: Math.round(median(figures.startsMs)),
+          [COLUMNS.slowest]: Math.round(Math.max(...figures.startsMs)),
+        }
+      : {}),
+    'RSS idle (MB)': l.idleMb ?? null,
+    load: l.label,
+    'req/s': l.result.rps,
+    failures: l.result.failures,
+    'RSS peak (MB)': l.peakMb || null,
+  }));
+}
+
+/** The three services as built and run in production (`node apps/<service>/dist/main.js`): start time and memory. */
 export const footprintModule: BenchModule = {
   name: 'footprint',
-  description: 'cold start of the built API to /public/ready, RSS idle and under load',
+  description: 'cold start of each built service to /public/ready, RSS idle and under load',
   available: async () => true,
   async run(ctx) {
     buildIfMissing(ctx.log);
-    const dataDir = await seededDataDir(ctx.settings.resultsDir, 0, ctx.log);
+    const root = mkdtempSync(join(tmpdir(), 'bench-footprint-'));
+    // An empty working directory: main.js reads .env from it.
+    const cwd = join(root, 'cwd');
+    mkdirSync(cwd);
     const key = await newKey('bench-key');
     const jwks = await startJwks([key.jwk]);
-    // An empty working directory: main.js reads .env from it.
-    const cwd = mkdtempSync(join(tmpdir(), 'bench-footprint-'));
-    const starts: number[] = [];
-    const rows: Array<Record<string, string | number | null>> = [];
+    // One port per service, kept across its restarts (the OP's issuer and the app's URL name it).
+    const ports = new Set<number>();
+    while (ports.size < 3) ports.add(await freePort());
+    const token = () => signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
+    const target = targets(root, [...ports] as [number, number, number], { jwksUrl: jwks.url, token }, ctx);
+    const rows: Array<Record<string, Cell>> = [];
+    let op: Running | undefined;
     try {
-      for (let i = 0; i < STARTS; i++) {
-        const port = await freePort();
-        const env = {
-          NODE_ENV: 'development',
-          LOG_LEVEL: 'info',
-          HOST: '127.0.0.1',
-          PORT: String(port),
-          OP_ISSUER: ISSUER,
-          API_AUDIENCE: AUDIENCE,
-          JWKS_URI: jwks.url,
-          DATA_DIR: dataDir,
-          SEED_ON_START: 'false',
-          RATE_LIMIT_PER_CLIENT: '1000000000',
-          RATE_LIMIT_PER_IP: '1000000000',
-        };
-        const started = performance.now();
-        const child = spawnNode([API_MAIN], env, cwd);
-        try {
-          starts.push(await waitFor200(`http://127.0.0.1:${port}/public/ready`, started));
-          if (i < STARTS - 1) continue;
-          await new Promise((r) => setTimeout(r, 2000));
-          const idle = rssMb(child.pid);
-          let peak = 0;
-          const sampler = setInterval(() => (peak = Math.max(peak, rssMb(child.pid) ?? 0)), 200);
-          const token = await signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
-          ctx.log('footprint: RSS under load (GET /accounts)');
-          const r = await load(`http://127.0.0.1:${port}${FDX}/accounts`, {
-            durationSeconds: ctx.settings.durationSeconds,
-            connections: ctx.settings.connections,
-            headers: { authorization: `Bearer ${token}` },
-          });
-          clearInterval(sampler);
-          rows.push({ measure: 'RSS at idle (MB)', value: idle ?? null });
-          rows.push({ measure: `RSS peak under load (MB, ${r.rps} req/s)`, value: peak || null });
-        } finally {
-          await stopChild(child);
-        }
-      }
+      rows.push(...rowsOf(await measure(target.api, cwd, ctx)));
+      rows.push(...rowsOf(await measure(target.auth, cwd, ctx)));
+      // The app discovers the OP at start-up: a running one, as in a deployment.
+      op = await start(target.auth, cwd);
+      rows.push(...rowsOf(await measure(target.app, cwd, ctx)));
     } finally {
+      if (op) await stopChild(op.child);
       await jwks.close();
-      rmSync(cwd, { recursive: true, force: true });
+      rmSync(root, { recursive: true, force: true });
     }
-    rows.unshift(
-      { measure: `cold start to ready, median of ${STARTS} (ms)`, value: Math.round(median(starts)) },
-      { measure: 'cold start to ready, slowest (ms)', value: Math.round(Math.max(...starts)) },
-    );
     const section: Section = {
-      title: 'Footprint: built API (node apps/api/dist/main.js, SQLite)',
-      columns: ['measure', 'value'],
+      title: 'Footprint: built services (node apps/<service>/dist/main.js, SQLite, NODE_ENV=development)',
+      columns: ['service', COLUMNS.first, COLUMNS.median, COLUMNS.slowest, 'RSS idle (MB)', 'load', 'req/s', 'failures', 'RSS peak (MB)'],
       rows,
-      notes: ['Targets: ready in under 1.5 s after build; RSS under 150 MB. Start = spawn until GET /public/ready answers 200 (database migrated and reachable).'],
+      notes: [
+        'Targets: ready in under 1.5 s after build; RSS under 150 MB per service.',
+        "Start = spawn until GET /public/ready answers 200 (database migrated and answering). The first start is on an empty data directory (migrations, demo data, the OP's development signing key); the others restart on it.",
+        `RSS idle ${IDLE_MS / 1000} s after ready; peak sampled every ${SAMPLE_MS} ms through warm-up and load, each load on a fresh instance. The app runs with the OP up (started first).`,
+        'NODE_ENV=development: Express does not cache compiled views, so the app renders each page from its EJS source.',
+      ],
     };
     return [section];
   },
