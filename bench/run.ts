@@ -26,6 +26,7 @@ const report: Report = {
   sections: [],
 };
 
+const failed: string[] = [];
 for (const module of MODULES.filter((m) => wanted.length === 0 || wanted.includes(m.name))) {
   const available = await module.available();
   if (available !== true) {
@@ -34,8 +35,20 @@ for (const module of MODULES.filter((m) => wanted.length === 0 || wanted.include
     continue;
   }
   ctx.log(`running ${module.name}: ${module.description}`);
-  report.sections.push(...(await module.run(ctx)));
+  try {
+    report.sections.push(...(await module.run(ctx)));
+  } catch (err) {
+    // One module failing must not lose the others' figures: report it and exit non-zero at the end.
+    failed.push(module.name);
+    const reason = err instanceof Error ? err.message : String(err);
+    ctx.log(`${module.name} failed: ${reason}`);
+    report.sections.push({ title: `${module.name} (failed)`, columns: ['error'], rows: [{ error: reason }] });
+  }
 }
 
 process.stdout.write(toMarkdown(report));
 for (const file of writeReport(settings.resultsDir, report)) ctx.log(`wrote ${file}`);
+if (failed.length > 0) {
+  ctx.log(`failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}

@@ -23,9 +23,12 @@ const config = loadAuthConfig({
   NODE_ENV: 'test',
   OP_ISSUER: issuer,
   OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]),
-  // The load comes from one address and one client: rate limits would measure themselves.
+  // The load comes from one address, client and user: rate limits would measure themselves.
+  // (oidc-provider's in-memory adapter is an LRU that can drop the session: the driver signs in again.)
   RATE_LIMIT_TOKEN_PER_IP: '1000000000',
   RATE_LIMIT_TOKEN_PER_CLIENT: '1000000000',
+  RATE_LIMIT_LOGIN_PER_IP: '1000000000',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
   // Codes are made in a batch before they are exchanged.
   AUTHORIZATION_CODE_TTL: '600',
   ...db.env,
