@@ -14,6 +14,7 @@ const row = (name: string, bytes: number | undefined, r: LoadResult, vsBare: num
   'p99 ms': r.p99,
   failures: r.failures,
   'ratio to bare': vsBare,
+  'CPU µs/req': r.cpuMicros,
 });
 
 /** Authenticated FDX calls vs a bare Express route answering the same bytes, in one run. */
@@ -27,6 +28,7 @@ export const apiModule: BenchModule = {
     const accounts = '/accounts';
     const page = transactionsPagePath();
     const opts = { durationSeconds, connections };
+    const cpuRatios: string[] = [];
     const rows = [];
 
     const target = await startApiTarget({ dataDir, paths: [accounts, page], rateLimit: true });
@@ -37,9 +39,10 @@ export const apiModule: BenchModule = {
         ['transactions page (50)', page],
       ] as const) {
         ctx.log(`api: bare ${label}`);
-        const bare = await load(`${target.bare}${FDX}${path}`, opts);
+        const bare = await load(`${target.bare}${FDX}${path}`, { ...opts, pid: target.child.pid });
         ctx.log(`api: API ${label}`);
-        const api = await load(`${target.api}${FDX}${path}`, { ...opts, headers: target.headers });
+        const api = await load(`${target.api}${FDX}${path}`, { ...opts, headers: target.headers, pid: target.child.pid });
+        if (api.cpuMicros && bare.cpuMicros) cpuRatios.push(`${label} ${ratio(bare.cpuMicros, api.cpuMicros)}`);
         rows.push(row(`bare Express ${label}`, target.sizes[path], bare, 1));
         rows.push(row(`API ${label}`, target.sizes[path], api, ratio(api.rps, bare.rps)));
       }
@@ -49,7 +52,7 @@ export const apiModule: BenchModule = {
     const withoutLimit = await startApiTarget({ dataDir, paths: [accounts], rateLimit: false });
     try {
       ctx.log('api: API GET /accounts without the rate-limit counter');
-      unlimited = await load(`${withoutLimit.api}${FDX}${accounts}`, { ...opts, headers: withoutLimit.headers });
+      unlimited = await load(`${withoutLimit.api}${FDX}${accounts}`, { ...opts, headers: withoutLimit.headers, pid: withoutLimit.child.pid });
     } finally {
       await withoutLimit.stop();
     }
@@ -61,10 +64,11 @@ export const apiModule: BenchModule = {
     rows.push(row('API GET /accounts, rate limits off', withoutLimit.sizes[accounts], unlimited, null));
     const section: Section = {
       title: 'API vs bare Express',
-      columns: ['case', 'bytes', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'ratio to bare'],
+      columns: ['case', 'bytes', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'ratio to bare', 'CPU µs/req'],
       rows,
       notes: [
         'Target: authenticated API at least 0.6 of the bare route (req/s); p99 under 25 ms.',
+        `CPU per request, bare ÷ API (the same ratio from the serving process's own CPU time, steadier than req/s on a shared machine): ${cpuRatios.join(', ') || 'n/a (no /proc)'}.`,
         `Rate-limit counter per request, in-process on SQLite: ${batchedMicros} µs batched (RATE_LIMIT_SYNC_MS=250, the default) vs ${exactMicros} µs with one upsert per request (RATE_LIMIT_SYNC_MS=0); GET /accounts with limits / without = ${ratio(Number(limited['req/s']), unlimited.rps) ?? '–'} (req/s, separate runs: noisy).`,
         'Bare route: Express 5 sending the bytes the API answered, no auth, no database. API: JWT verification (RS256, cached JWKS), rate-limit counting (batched, as configured by default), SQLite queries, security headers, request logging at info to /dev/null.',
       ],

@@ -13,10 +13,10 @@
 // BENCH_PROFILE_DIR to write a CPU profile of each OP process.
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { PG_ADMIN_URL } from '@apps/shared/testing';
+import { cpuSeconds } from '../../../bench/lib/process.js';
 import { Browser, authorize, exchange, tokenRequest } from '../test/helpers/flow.js';
 
 const CODE_BATCH = 200;
@@ -142,17 +142,6 @@ async function rate(seconds: number, workers: number, step: (worker: number) => 
     }),
   );
   return done / ((performance.now() - started) / 1000);
-}
-
-/** CPU seconds (user + system) a live process has used, from /proc (Linux); undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The OP's CPU milliseconds per operation while `work` runs (`work` returns the operations done). */
