@@ -7,6 +7,7 @@ ensure_node
 ensure_pnpm
 ensure_caddy
 ensure_chromium
+ensure_compose_checker
 ensure_postgres
 install_deps
 log "lint";      pnpm lint

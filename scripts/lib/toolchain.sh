@@ -86,6 +86,16 @@ ensure_chromium() {
   apt_install chromium
 }
 
+# The compose files are checked with `docker-compose config -q` (no engine needed). Best effort:
+# where it cannot be installed (not root, not Debian), that check is skipped and says so.
+ensure_compose_checker() {
+  if command -v docker-compose >/dev/null; then return; fi
+  if command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+    log "installing docker-compose (apt) to check the compose files"
+    apt_install docker-compose || log "could not install docker-compose: the compose config check will be skipped"
+  fi
+}
+
 # The PostgreSQL-backed tests use the machine's server; start it when it is installed but stopped.
 ensure_postgres() {
   if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
