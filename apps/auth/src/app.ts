@@ -44,8 +44,9 @@ export async function startAuth(config: AuthConfig, logger: Logger, options: { m
       provider,
       close: async () => {
         stopSweeper();
-        // Hits counted since the last flush still count for the other instances.
+        // Hits counted since the last flush still count for the other instances; queued audit events are written.
         await tokenCounter.close();
+        await audit.flush();
         await database.close();
       },
     };

@@ -1,13 +1,15 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@apps/shared';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuth, type AuthApp } from '../src/app.js';
 import { loadAuthConfig } from '../src/config.js';
+import { AuditLog } from '../src/audit/audit.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PUBLIC_CLIENT, TEST_CLIENT } from './helpers/auth_server.js';
-import { createTestStore, type TestStore } from './helpers/db.js';
+import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 
 describe('audit trail and logs', () => {
@@ -69,5 +71,69 @@ describe('audit trail and logs', () => {
       expect(log).not.toContain(secret);
     }
     expect(log).toContain('"audit":"refresh_token.reuse_detected"');
+  });
+});
+
+describe.each(ENGINES)('audit log writes on %s', (engine) => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore(engine);
+  });
+  afterAll(async () => {
+    await store?.cleanup();
+  });
+
+  const silent = () => createLogger({ name: 'audit-test', level: 'silent' });
+  const stored = async () => {
+    const database = await openAuthDatabase(store.config);
+    try {
+      return await database.db.selectFrom('audit_events').select(['type', 'client_id', 'detail']).orderBy('at').execute();
+    } finally {
+      await database.close();
+    }
+  };
+
+  it('writes every event of a burst (several statements of 100), each record() settling once written', async () => {
+    const database = await openAuthDatabase(store.config);
+    const audit = new AuditLog(database.db, silent());
+    try {
+      await Promise.all(Array.from({ length: 250 }, (_, i) => audit.record({ type: 'token.refreshed', clientId: `burst-${i}`, detail: { n: i } })));
+      const rows = await database.db.selectFrom('audit_events').select('client_id').where('client_id', 'like', 'burst-%').execute();
+      expect(rows).toHaveLength(250);
+      expect(new Set(rows.map((r) => r.client_id)).size).toBe(250);
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('writes the events still queued when flushed before the database closes', async () => {
+    const database = await openAuthDatabase(store.config);
+    const audit = new AuditLog(database.db, silent());
+    for (const type of ['login.success', 'consent.granted', 'token.issued'] as const) void audit.record({ type, clientId: 'on-close' });
+    await audit.flush();
+    await database.close();
+    expect((await stored()).filter((r) => r.client_id === 'on-close').map((r) => r.type)).toEqual(['login.success', 'consent.granted', 'token.issued']);
+  });
+
+  it('settles and logs a warning, without the event detail, when the write fails', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    });
+    const database = await openAuthDatabase(store.config);
+    const audit = new AuditLog(database.db, createLogger({ name: 'audit-test', level: 'warn' }, sink));
+    await sql`alter table audit_events rename to audit_events_away`.execute(database.db);
+    try {
+      await audit.record({ type: 'grant.revoked', clientId: 'fails', detail: { jti: 'jti-123' } });
+    } finally {
+      await sql`alter table audit_events_away rename to audit_events`.execute(database.db);
+      await database.close();
+    }
+    const warning = lines.find((l) => l.includes('audit write failed'));
+    expect(warning).toContain('grant.revoked');
+    expect(warning).not.toContain('jti-123');
   });
 });
