@@ -42,8 +42,7 @@ export function rateLimit(options: RateLimitOptions): { afterToken: RequestHandl
       at,
     );
     if (buckets.some((b) => (hits.get(b.key) ?? 0) > b.limit)) {
-      const retryAfter = Math.max(1, Math.ceil((counter.windowOf(at) + limits.windowMs - at) / 1000));
-      throw tooManyRequests(retryAfter);
+      throw tooManyRequests(counter.retryAfterSeconds(at));
     }
   };
 

@@ -56,6 +56,11 @@ export class RateCounter {
     return now - (now % this.windowMs);
   }
 
+  /** Whole seconds until the window containing `now` ends (at least 1): a 429's Retry-After. */
+  retryAfterSeconds(now: number): number {
+    return Math.max(1, Math.ceil((this.windowOf(now) + this.windowMs - now) / 1000));
+  }
+
   /** Counts one hit on each key in the window containing `now`; returns the totals by key. */
   async hit(keys: readonly string[], now: number): Promise<Map<string, number>> {
     const window = this.windowOf(now);

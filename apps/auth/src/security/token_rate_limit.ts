@@ -38,12 +38,7 @@ export function createTokenRateCounter(
 }
 
 /** Token endpoint limits per IP and per client, shared through the database; 429 + Retry-After. */
-export function tokenRateLimit(
-  counter: RateCounter,
-  config: Pick<AuthConfig, 'rateLimits'>,
-  audit: AuditLog,
-  now: () => number = Date.now,
-): RequestHandler {
+export function tokenRateLimit(counter: RateCounter, config: Pick<AuthConfig, 'rateLimits'>, audit: AuditLog): RequestHandler {
   const { tokenPerIp, tokenPerClient } = config.rateLimits;
   // One audit event per key and window, not one per rejected request (a flood must not become writes).
   let auditedWindow = 0;
@@ -53,25 +48,25 @@ export function tokenRateLimit(
     const clientId = basicClientId(req.headers.authorization);
     const checks: [string, number][] = [[`ip:${ip}`, tokenPerIp]];
     if (clientId) checks.push([`client:${clientId}`, tokenPerClient]);
-    const at = now();
+    const at = Date.now();
     const totals = await counter.hit(
       checks.map(([key]) => key),
       at,
     );
     for (const [key, max] of checks) {
       if ((totals.get(key) ?? 0) > max) {
-        if (auditedWindow !== counter.windowOf(at)) {
-          auditedWindow = counter.windowOf(at);
+        const window = counter.windowOf(at);
+        if (auditedWindow !== window) {
+          auditedWindow = window;
           audited.clear();
         }
         if (!audited.has(key)) {
           audited.add(key);
           void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'token' } });
         }
-        const retryAfter = Math.max(1, Math.ceil((counter.windowOf(at) + counter.windowMs - at) / 1000));
         res
           .status(429)
-          .set('Retry-After', String(retryAfter))
+          .set('Retry-After', String(counter.retryAfterSeconds(at)))
           .set('Cache-Control', 'no-store')
           .json({ error: 'temporarily_unavailable', error_description: 'too many requests, retry later' });
         return;
