@@ -2,9 +2,10 @@
  * `pnpm bench [module…]`: runs the named benchmark modules (default: every available one)
  * and writes a markdown table and a JSON file with machine info under bench-results/.
  * Settings from the environment: BENCH_DURATION (s per case, 10), BENCH_CONNECTIONS (50),
- * BENCH_SIZES (growth volumes, 10000,100000,1000000), BENCH_RESULTS_DIR (bench-results).
+ * BENCH_SIZES (growth volumes, 10000,100000,1000000), BENCH_RESULTS_DIR (bench-results),
+ * BENCH_HEAP (heap-flag variants for the footprint loads, see lib/context.ts).
  */
-import { settingsFromEnv, type BenchContext } from './lib/context.js';
+import { heapLabel, settingsFromEnv, type BenchContext } from './lib/context.js';
 import { machineInfo, toMarkdown, writeReport, type Report } from './lib/report.js';
 import { MODULES } from './modules/index.js';
 
@@ -22,6 +23,7 @@ const report: Report = {
     durationSeconds: settings.durationSeconds,
     connections: settings.connections,
     sizes: settings.sizes.join(','),
+    heap: settings.heapVariants.map(heapLabel).join('; '),
   },
   sections: [],
 };

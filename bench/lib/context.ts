@@ -8,6 +8,8 @@ export interface BenchSettings {
   sizes: number[];
   /** Where reports, cached databases and profiles go (ignored by git). */
   resultsDir: string;
+  /** Node heap flags the footprint loads run under, one set per variant; `[]` is V8's default sizing. */
+  heapVariants: string[][];
 }
 
 export interface BenchContext {
@@ -36,6 +38,30 @@ function positiveInt(name: string, fallback: number): number {
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
+/** Heap settings compared by default: V8's own sizing, a capped old generation, and both generations capped. */
+export const DEFAULT_HEAP_VARIANTS = ';--max-old-space-size=256;--max-old-space-size=256 --max-semi-space-size=8';
+
+const HEAP_FLAG = /^--(max-old-space-size|max-semi-space-size|min-semi-space-size|initial-heap-size|max-heap-size)=[1-9][0-9]*$/;
+
+/**
+ * `BENCH_HEAP`: variants separated by `;`, each a space-separated set of V8 heap-size flags
+ * (an empty variant is V8's default sizing), e.g. `;--max-old-space-size=256`.
+ */
+export function heapVariantsFrom(raw: string | undefined): string[][] {
+  const variants = (raw ?? DEFAULT_HEAP_VARIANTS).split(';').map((v) => v.trim().split(/\s+/).filter(Boolean));
+  for (const flag of variants.flat()) {
+    if (!HEAP_FLAG.test(flag)) {
+      throw new Error(`BENCH_HEAP: ${JSON.stringify(flag)} is not a heap-size flag such as --max-old-space-size=256 (variants are separated by ";")`);
+    }
+  }
+  const seen = new Set(variants.map((v) => v.join(' ')));
+  if (seen.size !== variants.length) throw new Error('BENCH_HEAP: the same variant is listed twice');
+  return variants;
+}
+
+/** How a heap variant reads in a report. */
+export const heapLabel = (flags: string[]) => (flags.length === 0 ? 'V8 default' : flags.join(' '));
+
 export function settingsFromEnv(): BenchSettings {
   const sizes = (process.env.BENCH_SIZES ?? '10000,100000,1000000')
     .split(',')
@@ -46,5 +72,6 @@ export function settingsFromEnv(): BenchSettings {
     connections: positiveInt('BENCH_CONNECTIONS', 50),
     sizes,
     resultsDir: resolve(REPO_ROOT, process.env.BENCH_RESULTS_DIR ?? 'bench-results'),
+    heapVariants: heapVariantsFrom(process.env.BENCH_HEAP),
   };
 }

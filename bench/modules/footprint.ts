@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { newKey, signToken, startJwks } from '../../apps/api/test/support.js';
 import { FDX } from '../lib/api-target.js';
 import { apiEnv, appEnv, authEnv, buildIfMissing, mainOf, type ServiceName } from '../lib/built-services.js';
-import type { BenchContext, BenchModule } from '../lib/context.js';
+import { heapLabel, type BenchContext, type BenchModule } from '../lib/context.js';
 import { load, type LoadOptions, type LoadResult } from '../lib/load.js';
 import { freePort, rssMb, spawnNode, stopChild, waitFor200 } from '../lib/process.js';
 import { refreshChains, refreshGrantRequests } from '../lib/refresh-chains.js';
@@ -38,13 +38,14 @@ interface Figures {
   service: ServiceName;
   firstStartMs: number;
   startsMs: number[];
-  loads: Array<{ label: string; idleMb: number | undefined; peakMb: number; result: LoadResult }>;
+  loads: Array<{ label: string; heap: string[]; idleMb: number | undefined; peakMb: number; result: LoadResult }>;
 }
 
-async function start(target: Target, cwd: string): Promise<Running> {
+/** `node [heap flags] apps/<service>/dist/main.js`; no flags is what `pnpm start` and the images run. */
+async function start(target: Target, cwd: string, heap: string[] = []): Promise<Running> {
   const url = `http://127.0.0.1:${target.env.PORT}`;
   const started = performance.now();
-  const child = spawnNode([mainOf(target.service)], target.env, cwd);
+  const child = spawnNode([...heap, mainOf(target.service)], target.env, cwd);
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`${target.service} exited with ${code} before it was ready`))),
   );
@@ -62,28 +63,34 @@ async function startStop(target: Target, cwd: string): Promise<number> {
   return running.startMs;
 }
 
-/** Starts (the first on an empty data directory, then restarts), then one fresh instance per load. */
+/**
+ * Starts (the first on an empty data directory, then restarts) with V8's default heap sizing,
+ * then one fresh instance per load and heap variant.
+ */
 async function measure(target: Target, cwd: string, ctx: BenchContext): Promise<Figures> {
   ctx.log(`footprint: ${target.service}: ${STARTS + 1} starts`);
   const figures: Figures = { service: target.service, firstStartMs: await startStop(target, cwd), startsMs: [], loads: [] };
   for (let i = 0; i < STARTS; i++) figures.startsMs.push(await startStop(target, cwd));
   for (const loadCase of target.loads) {
-    const running = await start(target, cwd);
-    try {
-      await new Promise((r) => setTimeout(r, IDLE_MS));
-      const idleMb = rssMb(running.child.pid);
-      const { path = '', ...options } = await loadCase.prepare(running.url);
-      ctx.log(`footprint: ${target.service}: RSS under load (${loadCase.label})`);
-      let peakMb = 0;
-      const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(running.child.pid) ?? 0)), SAMPLE_MS);
-      const result = await load(`${running.url}${path}`, {
-        durationSeconds: ctx.settings.durationSeconds,
-        connections: ctx.settings.connections,
-        ...options,
-      }).finally(() => clearInterval(sampler));
-      figures.loads.push({ label: loadCase.label, idleMb, peakMb, result });
-    } finally {
-      await stopChild(running.child);
+    for (const heap of ctx.settings.heapVariants) {
+      const running = await start(target, cwd, heap);
+      try {
+        await new Promise((r) => setTimeout(r, IDLE_MS));
+        const idleMb = rssMb(running.child.pid);
+        const { path = '', ...options } = await loadCase.prepare(running.url);
+        ctx.log(`footprint: ${target.service}: RSS under load (${loadCase.label}; heap: ${heapLabel(heap)})`);
+        let peakMb = 0;
+        const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb(running.child.pid) ?? 0)), SAMPLE_MS);
+        const result = await load(`${running.url}${path}`, {
+          durationSeconds: ctx.settings.durationSeconds,
+          connections: ctx.settings.connections,
+          pid: running.child.pid,
+          ...options,
+        }).finally(() => clearInterval(sampler));
+        figures.loads.push({ label: loadCase.label, heap, idleMb, peakMb, result });
+      } finally {
+        await stopChild(running.child);
+      }
     }
   }
   return figures;
@@ -153,9 +160,11 @@ function rowsOf(figures: Figures): Array<Record<string, Cell>> {
           [COLUMNS.slowest]: Math.round(Math.max(...figures.startsMs)),
         }
       : {}),
+    heap: heapLabel(l.heap),
     'RSS idle (MB)': l.idleMb ?? null,
     load: l.label,
     'req/s': l.result.rps,
+    'CPU µs/req': l.result.cpuMicros,
     failures: l.result.failures,
     'RSS peak (MB)': l.peakMb || null,
   }));
@@ -194,12 +203,25 @@ export const footprintModule: BenchModule = {
     }
     const section: Section = {
       title: 'Footprint: built services (node apps/<service>/dist/main.js, SQLite, NODE_ENV=development)',
-      columns: ['service', COLUMNS.first, COLUMNS.median, COLUMNS.slowest, 'RSS idle (MB)', 'load', 'req/s', 'failures', 'RSS peak (MB)'],
+      columns: [
+        'service',
+        COLUMNS.first,
+        COLUMNS.median,
+        COLUMNS.slowest,
+        'heap',
+        'RSS idle (MB)',
+        'load',
+        'req/s',
+        'CPU µs/req',
+        'failures',
+        'RSS peak (MB)',
+      ],
       rows,
       notes: [
         'Targets: ready in under 1.5 s after build; RSS under 150 MB per service.',
         "Start = spawn until GET /public/ready answers 200 (database migrated and answering). The first start is on an empty data directory (migrations, demo data, the OP's development signing key); the others restart on it.",
         `RSS idle ${IDLE_MS / 1000} s after ready; peak sampled every ${SAMPLE_MS} ms through warm-up and load, each load on a fresh instance. The app runs with the OP up (started first).`,
+        'Starts use V8\'s default heap sizing (what `pnpm start` and the images run); each load runs once per heap variant (BENCH_HEAP): `node <flags> main.js`, the same as NODE_OPTIONS=<flags>. CPU µs/req is the service\'s own CPU time (all threads) per request: what a smaller heap costs in garbage collection.',
         'NODE_ENV=development: Express does not cache compiled views, so the app renders each page from its EJS source.',
       ],
     };
