@@ -71,20 +71,15 @@ const initial: Migration = {
  */
 const partialLookupIndexes: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema
-      .createIndex('oidc_models_uid_partial')
-      .on('oidc_models')
-      .columns(['model', 'uid'])
-      .where('uid', 'is not', null)
-      .execute();
-    await db.schema
-      .createIndex('oidc_models_user_code_partial')
-      .on('oidc_models')
-      .columns(['model', 'user_code'])
-      .where('user_code', 'is not', null)
-      .execute();
-    await db.schema.dropIndex('oidc_models_uid').execute();
-    await db.schema.dropIndex('oidc_models_user_code').execute();
+    for (const column of ['uid', 'user_code'] as const) {
+      await db.schema
+        .createIndex(`oidc_models_${column}_partial`)
+        .on('oidc_models')
+        .columns(['model', column])
+        .where(column, 'is not', null)
+        .execute();
+      await db.schema.dropIndex(`oidc_models_${column}`).execute();
+    }
   },
 };
 
