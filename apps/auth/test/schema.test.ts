@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KyselyAdapter } from '../src/adapter/kysely_adapter.js';
 import { migrations } from '../src/db/migrations.js';
+import { authDatabaseConfig } from '../src/db/open.js';
 import type { AuthSchema } from '../src/db/schema.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 
@@ -37,7 +38,7 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
 
   it('upgrades a database with sessions in it to lookup indexes that hold only rows with a uid or user code', async () => {
     store = await createTestStore(engine);
-    const database = openDatabase<AuthSchema>({ databaseUrl: store.config.databaseUrl, sqliteFile: `${store.config.dataDir}/auth.sqlite` });
+    const database = openDatabase<AuthSchema>(authDatabaseConfig(store.config));
     close = () => database.close();
     const { '0003_partial_lookup_indexes': partial, ...before } = migrations;
     expect(partial).toBeDefined();
