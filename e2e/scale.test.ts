@@ -125,7 +125,7 @@ describe('two OP and two API instances behind Caddy on PostgreSQL', () => {
     expect(rotated.status).toBe(200);
     const a = rotated.servedBy;
     // The client uses its new token, so a later replay of the old one is theft, not a lost-answer
-    // retry (this topology runs REFRESH_TOKEN_REUSE_GRACE=10; see refresh_grace.test.ts in apps/auth).
+    // retry (this topology runs REFRESH_TOKEN_REUSE_GRACE=10; see refresh-grace.test.ts in apps/auth).
     const used = await user.refresh(rotated.json<Tokens>().refresh_token);
     expect(used.status).toBe(200);
     const fresh = used.json<Tokens>();

@@ -1,5 +1,5 @@
 import type autocannon from 'autocannon';
-import { TEST_CLIENT } from '../../apps/auth/test/helpers/auth_server.js';
+import { TEST_CLIENT } from '../../apps/auth/test/helpers/auth-server.js';
 import { Browser, authorize, exchange } from '../../apps/auth/test/helpers/flow.js';
 import { basic } from '../../apps/auth/test/helpers/http.js';
 

@@ -1,22 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import { healthRoutes, requestLogging, webSecurityHeaders, type Database, type Logger } from '@apps/shared';
+import { healthRoutes, requestLogging, webSecurityHeaders, type Logger } from '@apps/shared';
 import type { AppConfig } from './config.js';
-import type { OidcClient } from './oidc/discovery.js';
+import { openAppDatabase } from './db/open.js';
+import type { AppDatabase } from './db/schema.js';
+import { startSweeper } from './db/sweeper.js';
+import { errorPages, notFound } from './errors.js';
+import { OidcClient } from './oidc/discovery.js';
 import { authRoutes } from './pages/auth.js';
-import { errorPages, notFound } from './pages/errors.js';
 import { explorerRoutes } from './pages/explorer.js';
 import { homeRoutes } from './pages/home.js';
 import { tokenRoutes } from './pages/tokens.js';
 import { SessionCipher } from './session/crypto.js';
 import { sessionCookie, sessionOf, sessions } from './session/middleware.js';
-import type { AppDatabase } from './session/migrations.js';
 import { SessionStore } from './session/store.js';
 
 export interface AppDeps {
   logger: Logger;
-  database: Database<AppDatabase>;
+  database: AppDatabase;
   oidc: OidcClient;
 }
 
@@ -66,9 +68,33 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
   app.use(tokenRoutes(pageDeps));
   app.use(notFound);
   app.use(errorPages(deps.logger));
-  // Expired rows are cleaned up at start and then hourly; lookups ignore them regardless.
-  const purge = () => void store.purgeExpired().catch((err: unknown) => deps.logger.warn({ err }, 'session purge failed'));
-  purge();
-  setInterval(purge, 3_600_000).unref();
   return app;
+}
+
+export interface AppService {
+  app: Express;
+  database: AppDatabase;
+  oidc: OidcClient;
+  /** Stops discovery retries and the session sweeper, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The app's lifecycle: opens the session database (migrating it), starts OP discovery (retried
+ * until it succeeds) and the hourly sweep of expired sessions, and builds the app.
+ */
+export async function startServer(config: AppConfig, logger: Logger): Promise<AppService> {
+  const database = await openAppDatabase(config, logger);
+  const oidc = new OidcClient(config, logger, { maxDelayMs: config.discoveryRetryMaxMs }).start();
+  const stopSweeper = startSweeper(database.db, logger, 3_600_000);
+  return {
+    app: createServer(config, { logger, database, oidc }),
+    database,
+    oidc,
+    close: async () => {
+      stopSweeper();
+      oidc.stop();
+      await database.close();
+    },
+  };
 }

@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import { migrate, openDatabase, type Database } from '@apps/shared';
 import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { hashSessionId, SessionCipher } from '../src/session/crypto.js';
-import { migrations, type AppDatabase } from '../src/session/migrations.js';
+import { migrations } from '../src/db/migrations.js';
+import type { AppSchema } from '../src/db/schema.js';
 import { SessionStore } from '../src/session/store.js';
 import type { SessionData } from '../src/session/types.js';
 
@@ -26,12 +27,12 @@ const data = (): SessionData => ({
   },
 });
 
-const engines: Array<[string, () => Promise<{ database: Database<AppDatabase>; cleanup: () => Promise<void> }>]> = [
+const engines: Array<[string, () => Promise<{ database: Database<AppSchema>; cleanup: () => Promise<void> }>]> = [
   [
     'SQLite',
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'app-store-'));
-      const database = openDatabase<AppDatabase>({ sqliteFile: join(dir, 'app.sqlite') });
+      const database = openDatabase<AppSchema>({ sqliteFile: join(dir, 'app.sqlite') });
       return { database, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   ],
@@ -39,14 +40,14 @@ const engines: Array<[string, () => Promise<{ database: Database<AppDatabase>; c
     'PostgreSQL',
     async () => {
       const temp: TempDatabase = await createTempDatabase('app_test');
-      const database = openDatabase<AppDatabase>({ databaseUrl: temp.url, sqliteFile: '' });
+      const database = openDatabase<AppSchema>({ databaseUrl: temp.url, sqliteFile: '' });
       return { database, cleanup: () => temp.drop() };
     },
   ],
 ];
 
 describe.each(engines)('session store on %s', (_name, open) => {
-  let database: Database<AppDatabase>;
+  let database: Database<AppSchema>;
   let cleanup: () => Promise<void>;
   let store: SessionStore;
 

@@ -6,9 +6,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@apps/shared';
-import { startAuth } from '../src/app.js';
+import { startServer } from '../src/server.js';
 import { loadAuthConfig } from '../src/config.js';
-import { PUBLIC_CLIENT, TEST_CLIENT } from '../test/helpers/auth_server.js';
+import { PUBLIC_CLIENT, TEST_CLIENT } from '../test/helpers/auth-server.js';
 import { createTestStore } from '../test/helpers/db.js';
 
 const store = process.env.BENCH_STORE ?? 'sqlite';
@@ -33,7 +33,7 @@ const config = loadAuthConfig({
   AUTHORIZATION_CODE_TTL: '600',
   ...db.env,
 });
-const auth = await startAuth(config, createLogger({ name: 'bench-op', level: 'silent' }), { memoryAdapter: store === 'memory' });
+const auth = await startServer(config, createLogger({ name: 'bench-op', level: 'silent' }), { memoryAdapter: store === 'memory' });
 server.on('request', (req, res) => {
   auth.app(req, res);
 });

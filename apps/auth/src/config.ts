@@ -11,7 +11,7 @@ import {
   type Env,
 } from '@apps/shared';
 import { z } from 'zod';
-import { clientSource, staticClientsSchema } from './clients/static_clients.js';
+import { clientSource, staticClientsSchema } from './clients/static-clients.js';
 import { ACCESS_TOKEN_ALGS, hasKeyFor, jwksSchema } from './keys/jwks.js';
 
 const seconds = envInt;

@@ -1,7 +1,40 @@
-import { isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
+import { AppError, isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
 import type { ErrorRequestHandler } from 'express';
 import { errors } from 'oidc-provider';
 import { renderView } from './views.js';
+
+/** A login form's CSRF token was missing, stale or forged, or the form does not fit the interaction. */
+export class CsrfError extends AppError {
+  constructor() {
+    super(403, 'csrf', 'invalid CSRF token');
+  }
+}
+
+/** Too many login attempts from one IP or for one account in the window. */
+export class RateLimited extends AppError {
+  constructor(readonly retryAfter: number) {
+    super(429, 'rate_limited', 'rate limited');
+  }
+}
+
+/** Too many failed passwords for one account: it is locked for the rest of the window. */
+export class AccountLocked extends AppError {
+  constructor(readonly retryAfter: number) {
+    super(429, 'account_locked', 'account locked');
+  }
+}
+
+/**
+ * The OP's answer when its storage is unreachable: an OAuth error with status 503
+ * that oidc-provider renders like any other (JSON for endpoints, error page for browsers).
+ */
+export class TemporarilyUnavailable extends errors.OIDCProviderError {
+  constructor(cause?: unknown) {
+    super(503, 'temporarily_unavailable', { cause: cause instanceof Error ? cause : undefined });
+    this.error_description = 'the authorization server is temporarily unavailable, try again later';
+    this.expose = true;
+  }
+}
 
 interface OAuthErrorBody {
   status: number;
@@ -20,7 +53,7 @@ function toOAuthError(err: unknown): OAuthErrorBody {
   if (err instanceof errors.OIDCProviderError && err.expose) {
     return { status: err.status, error: err.error, description: err.error_description ?? err.error };
   }
-  if (err instanceof Error && err.name === 'CsrfError') {
+  if (err instanceof CsrfError) {
     return { status: 403, error: 'invalid_request', description: 'the form was stale or did not come from this site; reload the page and try again' };
   }
   const status = (err as { status?: unknown } | undefined)?.status;

@@ -1,5 +1,5 @@
 import { configOrExit, createLogger, loadDotEnv } from '@apps/shared';
-import { seedDemoUsers } from './accounts/seed.js';
+import { seedDemoUsers } from './demo/demo-users.js';
 import { UserRepository } from './accounts/users.js';
 import { loadAuthConfig } from './config.js';
 import { openAuthDatabase } from './db/open.js';

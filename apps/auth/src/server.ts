@@ -1,18 +1,24 @@
 import express, { type Express } from 'express';
 import { healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
 import type Provider from 'oidc-provider';
-import type { UserRepository } from './accounts/users.js';
-import type { AuditLog } from './audit/audit.js';
+import { seedDemoUsers } from './demo/demo-users.js';
+import { UserRepository } from './accounts/users.js';
+import { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
+import { openAuthDatabase } from './db/open.js';
 import type { AuthDatabase } from './db/schema.js';
-import { addConfiguredFdxScopes } from './clients/fdx_scopes.js';
+import { startSweeper } from './db/sweeper.js';
+import { devSigningKeys } from './keys/dev-keys.js';
+import { wireProviderEvents } from './provider/events.js';
+import { createProvider } from './provider/provider.js';
+import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
-import { registrationCap } from './provider/registration_cap.js';
-import { LoginGuard } from './security/login_guard.js';
-import { RateLimiter } from './security/rate_limiter.js';
-import { tokenRateLimit } from './security/token_rate_limit.js';
+import { registrationCap } from './provider/registration-cap.js';
+import { LoginGuard } from './security/login-guard.js';
+import { RateLimiter } from './security/rate-limiter.js';
+import { createTokenRateCounter, tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
 
 export interface AuthDeps {
@@ -73,4 +79,50 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.use(provider.callback());
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+export interface AuthService {
+  app: Express;
+  provider: Provider;
+  /** Stops background work and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The OP's lifecycle: opens the database (migrating it), loads keys and users, builds the app
+ * and starts the sweeper; `close()` stops them and flushes what is buffered.
+ */
+export async function startServer(config: AuthConfig, logger: Logger, options: { memoryAdapter?: boolean } = {}): Promise<AuthService> {
+  const database = await openAuthDatabase(config, logger);
+  try {
+    const users = new UserRepository(database.db);
+    if (config.seedDemoUsers) await seedDemoUsers(users, logger);
+    const keys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
+    if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
+    const audit = new AuditLog(database.db, logger);
+    for (const client of config.clients) {
+      if (!client.require_pkce) {
+        void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
+      }
+    }
+    const provider = createProvider(config, { db: database.db, users, keys, logger, memoryAdapter: options.memoryAdapter });
+    wireProviderEvents(provider, audit, logger);
+    const tokenCounter = createTokenRateCounter(config, database.db, logger);
+    const app = createServer(config, { logger, database, provider, users, audit, tokenCounter });
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
+    return {
+      app,
+      provider,
+      close: async () => {
+        stopSweeper();
+        // Hits counted since the last flush still count for the other instances; queued audit events are written.
+        await tokenCounter.close();
+        await audit.flush();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
 }

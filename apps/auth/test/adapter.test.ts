@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KyselyAdapter } from '../src/adapter/kysely_adapter.js';
-import { sweepExpired } from '../src/adapter/sweeper.js';
+import { KyselyAdapter } from '../src/db/kysely-adapter.js';
+import { sweepExpired } from '../src/db/sweeper.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';

@@ -2,20 +2,20 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@apps/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAuth, type AuthApp } from '../src/app.js';
+import { startServer, type AuthService } from '../src/server.js';
 import { loadAuthConfig } from '../src/config.js';
 import { AuditLog } from '../src/audit/audit.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PUBLIC_CLIENT, TEST_CLIENT } from './helpers/auth_server.js';
+import { PUBLIC_CLIENT, TEST_CLIENT } from './helpers/auth-server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 
 describe('audit trail and logs', () => {
   let store: TestStore;
   let server: Server;
-  let auth: AuthApp;
+  let auth: AuthService;
   let issuer: string;
   const lines: string[] = [];
 
@@ -32,7 +32,7 @@ describe('audit trail and logs', () => {
     });
     const logger = createLogger({ name: 'auth', level: 'debug' }, sink);
     const config = loadAuthConfig({ NODE_ENV: 'test', OP_ISSUER: issuer, OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]), ...store.env });
-    auth = await startAuth(config, logger);
+    auth = await startServer(config, logger);
     server.on('request', (req, res) => {
       auth.app(req, res);
     });

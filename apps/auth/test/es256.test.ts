@@ -5,7 +5,7 @@ import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier, type TokenVerifier } from '../../api/src/auth/verifier.js';
 import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 

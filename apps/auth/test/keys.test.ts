@@ -1,7 +1,7 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey } from '../src/keys/jwks.js';
-import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 

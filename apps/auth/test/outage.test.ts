@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, pkcePair, tokenRequest } from './helpers/flow.js';
-import { TcpProxy } from './helpers/tcp_proxy.js';
+import { TcpProxy } from './helpers/tcp-proxy.js';
 
 describe('PostgreSQL outage', () => {
   let store: TestStore;

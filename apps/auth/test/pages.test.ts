@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, exchange, pkcePair } from './helpers/flow.js';
 import { form } from './helpers/http.js';

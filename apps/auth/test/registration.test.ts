@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, tokenRequest } from './helpers/flow.js';
 import { basic } from './helpers/http.js';

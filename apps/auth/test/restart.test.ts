@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, codeFrom, exchange, pkcePair, tokenRequest } from './helpers/flow.js';
 

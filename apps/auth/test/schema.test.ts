@@ -1,7 +1,7 @@
 import { migrate, openDatabase } from '@apps/shared';
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KyselyAdapter } from '../src/adapter/kysely_adapter.js';
+import { KyselyAdapter } from '../src/db/kysely-adapter.js';
 import { migrations } from '../src/db/migrations.js';
 import { authDatabaseConfig } from '../src/db/open.js';
 import type { AuthSchema } from '../src/db/schema.js';

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
-import { startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, pkcePair, tokenRequest } from './helpers/flow.js';
 import { basic } from './helpers/http.js';

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { SessionCipher } from './crypto.js';
 import { hashSessionId, newSessionId } from './crypto.js';
-import type { AppDatabase } from './migrations.js';
+import type { AppSchema } from '../db/schema.js';
 import type { SessionData } from './types.js';
 
 export interface StoredSession {
@@ -15,7 +15,7 @@ const now = () => Math.floor(Date.now() / 1000);
 /** Sessions in the app's own database, data encrypted; the browser holds only the random id. */
 export class SessionStore {
   constructor(
-    private readonly db: Kysely<AppDatabase>,
+    private readonly db: Kysely<AppSchema>,
     private readonly cipher: SessionCipher,
   ) {}
 
@@ -67,10 +67,5 @@ export class SessionStore {
 
   async destroy(id: string): Promise<void> {
     await this.db.deleteFrom('app_sessions').where('id_hash', '=', hashSessionId(id)).execute();
-  }
-
-  async purgeExpired(): Promise<number> {
-    const result = await this.db.deleteFrom('app_sessions').where('expires_at', '<=', now()).executeTakeFirst();
-    return Number(result.numDeletedRows);
   }
 }

@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createLogger, migrate, openDatabase, type Database } from '@apps/shared';
+import { createLogger } from '@apps/shared';
 import { loadAppConfig, type AppConfig } from '../../src/config.js';
 import { OidcClient } from '../../src/oidc/discovery.js';
 import { createServer as createApp } from '../../src/server.js';
-import { migrations, type AppDatabase } from '../../src/session/migrations.js';
+import { openAppDatabase } from '../../src/db/open.js';
+import type { AppDatabase } from '../../src/db/schema.js';
 import type { Browser } from './browser.js';
 import { CLIENT_ID, CLIENT_SECRET } from './op-fixture.js';
 
@@ -18,7 +19,7 @@ export const COOKIE_SECRET = 'test-app-cookie-secret-0000000000000000000000';
 export interface AppUnderTest {
   url: string;
   config: AppConfig;
-  database: Database<AppDatabase>;
+  database: AppDatabase;
   oidc: OidcClient;
   logs: Array<Record<string, unknown>>;
   /** Lets the OP fixture be started with this app's URL before the app is built. */
@@ -65,8 +66,7 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
     },
   });
   const logger = createLogger({ name: 'app', level: 'debug' }, sink);
-  const database = openDatabase<AppDatabase>({ databaseUrl: config.databaseUrl, sqliteFile: join(dataDir, 'app.sqlite') });
-  await migrate(database.db, migrations);
+  const database = await openAppDatabase(config);
   const oidc = new OidcClient(config, logger, { initialDelayMs: 50, maxDelayMs: options.retryMaxMs ?? 200 }).start();
   server.on('request', createApp(config, { logger, database, oidc }));
   return {

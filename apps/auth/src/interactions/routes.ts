@@ -5,8 +5,8 @@ import type { InteractionResults } from 'oidc-provider';
 import type { UserRepository } from '../accounts/users.js';
 import type { AuditLog } from '../audit/audit.js';
 import { describeScopes } from '../provider/scopes.js';
-import { AccountLocked, type LoginGuard } from '../security/login_guard.js';
-import { RateLimited } from '../security/rate_limiter.js';
+import { AccountLocked, CsrfError, RateLimited } from '../errors.js';
+import type { LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
 import type { CsrfTokens } from './csrf.js';
 
@@ -21,14 +21,6 @@ export interface InteractionDeps {
 }
 
 const GENERIC_LOGIN_ERROR = 'The email or password is incorrect.';
-
-export class CsrfError extends Error {
-  readonly status = 403;
-  constructor() {
-    super('invalid CSRF token');
-    this.name = 'CsrfError';
-  }
-}
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 

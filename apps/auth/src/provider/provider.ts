@@ -2,12 +2,12 @@ import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { UserRepository } from '../accounts/users.js';
-import { kyselyAdapterFactory } from '../adapter/kysely_adapter.js';
+import { kyselyAdapterFactory } from '../db/kysely-adapter.js';
 import type { AuthConfig } from '../config.js';
 import type { AuthSchema } from '../db/schema.js';
 import type { SigningKeys } from '../keys/jwks.js';
 import { renderView } from '../views.js';
-import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client_policy.js';
+import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 export interface ProviderDeps {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CookieJar, basic, csrfOf, form } from './http.js';
-import { TEST_CLIENT } from './auth_server.js';
+import { TEST_CLIENT } from './auth-server.js';
 
 export interface AuthorizeOptions {
   scope?: string;

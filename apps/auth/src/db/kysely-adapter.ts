@@ -1,7 +1,8 @@
 import { isDatabaseUnavailable } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import type { AuthSchema } from '../db/schema.js';
+import { TemporarilyUnavailable } from '../errors.js';
+import type { AuthSchema } from './schema.js';
 
 /** Models whose rows belong to a grant and go when the grant is revoked. */
 const GRANTABLE = new Set([
@@ -15,18 +16,6 @@ const GRANTABLE = new Set([
 
 /** Models consumed once; a second consume of the same row means replay. */
 const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
-
-/**
- * The OP's answer when its storage is unreachable: an OAuth error with status 503
- * that oidc-provider renders like any other (JSON for endpoints, error page for browsers).
- */
-export class TemporarilyUnavailable extends errors.OIDCProviderError {
-  constructor(cause?: unknown) {
-    super(503, 'temporarily_unavailable', { cause: cause instanceof Error ? cause : undefined });
-    this.error_description = 'the authorization server is temporarily unavailable, try again later';
-    this.expose = true;
-  }
-}
 
 async function guarded<T>(op: () => Promise<T>): Promise<T> {
   try {

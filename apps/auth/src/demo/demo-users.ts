@@ -1,5 +1,5 @@
 import type { Logger } from '@apps/shared';
-import type { NewUser, UserRepository } from './users.js';
+import type { NewUser, UserRepository } from '../accounts/users.js';
 
 /** The demo customers (sub == FDX customer id in the API). Development only. */
 export const DEMO_USERS: readonly NewUser[] = [

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { API_SCOPES } from '../provider/scopes.js';
-import type { StaticClient } from './static_clients.js';
+import type { StaticClient } from './static-clients.js';
 
 /**
  * Plaid's authorization request asks only for `openid offline_access`. For a client configured

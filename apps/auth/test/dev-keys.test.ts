@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuthDatabase, AuthSchema } from '../src/db/schema.js';
 import { openAuthDatabase } from '../src/db/open.js';
-import { devSigningKeys } from '../src/keys/dev_keys.js';
+import { devSigningKeys } from '../src/keys/dev-keys.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 
 /**

@@ -1,17 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
-export interface SessionTable {
-  id_hash: string;
-  data: string;
-  expires_at: number;
-  created_at: number;
-}
-
-export interface AppDatabase {
-  app_sessions: SessionTable;
-}
-
 export const migrations: Record<string, Migration> = {
   '0001_sessions': {
     up: async (db: Kysely<unknown>) => {

@@ -1,13 +1,7 @@
 import type { AuthConfig } from '../config.js';
 import { normalizeEmail } from '../accounts/users.js';
-import { RateLimited, type RateLimiter } from './rate_limiter.js';
-
-export class AccountLocked extends Error {
-  constructor(readonly retryAfter: number) {
-    super('account locked');
-    this.name = 'AccountLocked';
-  }
-}
+import { AccountLocked, RateLimited } from '../errors.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /**
  * Login throttling, all in the shared database: attempts per IP and per account (rate limit),

@@ -48,10 +48,3 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((hit.resetAt - this.now()) / 1000));
   }
 }
-
-export class RateLimited extends Error {
-  constructor(readonly retryAfter: number) {
-    super('rate limited');
-    this.name = 'RateLimited';
-  }
-}

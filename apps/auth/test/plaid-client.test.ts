@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuthDatabase } from '../src/db/open.js';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, codeFrom, tokenRequest } from './helpers/flow.js';
 import { basic } from './helpers/http.js';

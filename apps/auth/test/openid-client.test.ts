@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser } from './helpers/flow.js';
 

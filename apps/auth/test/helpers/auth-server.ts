@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@apps/shared';
-import { startAuth, type AuthApp } from '../../src/app.js';
+import { startServer, type AuthService } from '../../src/server.js';
 import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
 import type { TestStore } from './db.js';
 
@@ -25,7 +25,7 @@ export interface TestAuth {
   /** Where this instance listens. */
   url: string;
   config: AuthConfig;
-  current: AuthApp;
+  current: AuthService;
   /** Closes the app and its database, then builds a new one on the same database and URL. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -54,10 +54,10 @@ export async function startTestAuth(store: TestStore, env: Record<string, string
     issuer,
     url,
     config,
-    current: await startAuth(config, logger),
+    current: await startServer(config, logger),
     async restart() {
       await handle.current.close();
-      handle.current = await startAuth(config, logger);
+      handle.current = await startServer(config, logger);
     },
     async close() {
       server.closeAllConnections();

@@ -1,6 +1,6 @@
 import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
-import type { AuthSchema } from '../db/schema.js';
+import type { AuthSchema } from './schema.js';
 
 /** Deletes expired OIDC rows and spent rate-limit windows. Returns how many rows went. */
 export async function sweepExpired(db: Kysely<AuthSchema>, now = Date.now()): Promise<number> {

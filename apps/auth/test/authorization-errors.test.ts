@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAuthDatabase } from '../src/db/open.js';
-import { PUBLIC_CLIENT, TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth_server.js';
+import { PUBLIC_CLIENT, TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
 import { createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, authorize, codeFrom, exchange, pkcePair, tokenRequest } from './helpers/flow.js';
 import { basic, csrfOf, form } from './helpers/http.js';
