@@ -2,12 +2,24 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import workspaceBoundaries from './tools/eslint/workspace-boundaries.js';
 
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', '.caddy/**', '**/.data/**', 'coverage/**', 'test-results/**', 'bench-results/**', '**/public/css/**'],
   },
   js.configs.recommended,
+  {
+    // What one package needs from another comes through its package exports, never its src/ or test/.
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    plugins: { 'workspace-boundaries': workspaceBoundaries },
+    rules: {
+      'workspace-boundaries/no-foreign-internals': [
+        'error',
+        { root: import.meta.dirname, packages: ['apps/*', 'packages/*', 'e2e', 'bench', 'scripts', 'tools'] },
+      ],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
@@ -29,7 +41,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', '**/*.test.ts', 'scripts/**', 'bench/**'],
+    files: ['**/test/**/*.ts', '**/*.test.ts', 'scripts/**', 'bench/**', 'packages/harness/**', 'tools/**'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -1,10 +1,10 @@
 // The user journeys of issue 2 in a real browser (Chromium through Caddy's HTTPS): the demo user's
 // whole visit, the blocked user's refusal and the second customer's isolation. One stack for the
 // file; the tests run in order and share the browser (each clears its cookies first).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openBrowser, type BrowserSession } from '@kit/harness/browser';
+import { startStack, type Stack } from '@kit/harness/stack';
 import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from './browser.js';
-import { startStack, type Stack } from './harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approveConsent, confirmLogout, OP, signIn, USERS } from './op-pages.js';
 
 let stack: Stack;

@@ -5,11 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { serviceCommand, type ServiceName } from '@kit/harness/stack';
+import { newSigningKey } from '@kit/harness/topology';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT } from '../scripts/lib/caddy.js';
-import type { ServiceName } from './harness.js';
-import { newSigningKey } from './topology.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'kit-prod-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -38,16 +36,17 @@ const GOOD: Record<ServiceName, Record<string, string>> = {
 
 /** Runs main.ts with a bogus database so an accepted config fails later, at a different step. */
 function start(service: ServiceName, env: Record<string, string | undefined>) {
+  const command = serviceCommand(service);
   const run = spawnSync(
     process.execPath,
-    ['--import', pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, '--conditions=source', join(ROOT, 'apps', service, 'src/main.ts')],
+    command.args,
     {
       cwd,
       encoding: 'utf8',
       timeout: 30_000,
       env: {
         PATH: process.env.PATH,
-        TSX_TSCONFIG_PATH: join(ROOT, 'apps', service, 'tsconfig.json'),
+        ...command.env,
         NODE_ENV: 'production',
         PORT: '1', // never reached: every run stops at the configuration or the (unreachable) database
         DATA_DIR: join(cwd, service),

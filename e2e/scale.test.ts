@@ -2,24 +2,25 @@
 // behind Caddy's round robin, one app, each service on its own temporary PostgreSQL database
 // reached through a TCP relay the tests can cut (the machine's PostgreSQL keeps running).
 // Tests run in order and share the stack; each leaves every instance running.
-import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
+import { Https } from '@kit/harness/http';
+import type { OAuthClient, Tokens } from '@kit/harness/oauth';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
+import type { Instance, ServiceName, Stack } from '@kit/harness/stack';
+import { TcpRelay } from '@kit/harness/tcp-relay';
+import { newSecrets, newSigningKey, scaleClient, startTopology, type SharedSecrets } from '@kit/harness/topology';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Instance, ServiceName, Stack } from './harness.js';
-import { Https, OAuthSession, type Tokens } from './oauth-client.js';
-import { TcpProxy } from './tcp-proxy.js';
-import { newSecrets, newSigningKey, startTopology, type SharedSecrets } from './topology.js';
 
 let stack: Stack;
 let http: Https;
-let proxy: TcpProxy;
+let proxy: TcpRelay;
 let secrets: SharedSecrets;
 const databases: TempDatabase[] = [];
 let authDb: pg.Pool;
 
 const instance = (id: string): Instance => stack.instances.find((i) => i.id === id)!;
 const of = (service: ServiceName) => stack.instances.filter((i) => i.service === service);
-const session = (retry = false) => new OAuthSession(http, stack.urls.auth, stack.urls.api, retry);
+const session = (retry = false) => scaleClient(stack, http, retry);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -58,7 +59,7 @@ async function rowCounts(): Promise<Record<string, number>> {
 beforeAll(async () => {
   for (const _ of ['auth', 'api', 'app']) databases.push(await createTempDatabase('kit_scale'));
   const admin = new URL(databases[0]!.url);
-  proxy = new TcpProxy(admin.hostname, Number(admin.port || 5432));
+  proxy = new TcpRelay(admin.hostname, Number(admin.port || 5432));
   await proxy.start(0);
   const viaProxy = (url: string) => {
     const u = new URL(url);
@@ -91,7 +92,7 @@ afterAll(async () => {
 
 describe('two OP and two API instances behind Caddy on PostgreSQL', () => {
   let tokens: Tokens;
-  let user: OAuthSession;
+  let user: OAuthClient;
 
   it('completes a login whose consecutive requests land on different OP instances', async () => {
     user = session();
@@ -109,7 +110,7 @@ describe('two OP and two API instances behind Caddy on PostgreSQL', () => {
     const res = await user.refresh(tokens.refresh_token);
     expect(res.status).toBe(200);
     expect(res.servedBy).not.toBe(issuedBy);
-    tokens = res.json<Tokens>();
+    tokens = res.body as Tokens;
   });
 
   it('serves the API through both API instances with the same token', async () => {
@@ -126,18 +127,18 @@ describe('two OP and two API instances behind Caddy on PostgreSQL', () => {
     const a = rotated.servedBy;
     // The client uses its new token, so a later replay of the old one is theft, not a lost-answer
     // retry (this topology runs REFRESH_TOKEN_REUSE_GRACE=10; see refresh-grace.test.ts in apps/auth).
-    const used = await user.refresh(rotated.json<Tokens>().refresh_token);
+    const used = await user.refresh(rotated.body.refresh_token!);
     expect(used.status).toBe(200);
-    const fresh = used.json<Tokens>();
+    const fresh = used.body as Tokens;
     await nextRequestAvoids(a);
     const reuse = await user.refresh(old);
     expect(reuse.servedBy).not.toBe(a);
     expect(reuse.status).toBe(400);
-    expect(reuse.json().error).toBe('invalid_grant');
+    expect(reuse.body.error).toBe('invalid_grant');
     // The whole grant is gone: the newest token is refused too, on whichever instance.
     const after = await user.refresh(fresh.refresh_token);
     expect(after.status).toBe(400);
-    expect(after.json().error).toBe('invalid_grant');
+    expect(after.body.error).toBe('invalid_grant');
   });
 
   it('keeps an account locked on instance B after the failed sign-ins on instance A', async () => {
@@ -201,8 +202,8 @@ describe('failures', () => {
             lostToCrash += 1;
             return undefined;
           }
-          if (res.status !== 200) throw new Error(`refresh ${i}: HTTP ${res.status} ${res.body}`);
-          t = res.json<Tokens>();
+          if (res.status !== 200) throw new Error(`refresh ${i}: HTTP ${res.status} ${res.text}`);
+          t = res.body as Tokens;
         }
         return t;
       }),
@@ -238,9 +239,9 @@ describe('failures', () => {
     // Each final token works, and once its successor is used, replaying it is reuse (400): one chain per grant.
     for (const t of finals) {
       const first = await verifier.refresh(t.refresh_token);
-      expect(first.status, first.body).toBe(200);
-      const next = await verifier.refresh(first.json<Tokens>().refresh_token);
-      expect(next.status, next.body).toBe(200);
+      expect(first.status, first.text).toBe(200);
+      const next = await verifier.refresh(first.body.refresh_token!);
+      expect(next.status, next.text).toBe(200);
       const replay = await verifier.refresh(t.refresh_token);
       expect(replay.status).toBe(400);
     }
@@ -276,7 +277,7 @@ describe('failures', () => {
         const res = await user.refresh(tokens.refresh_token);
         return res.status === 503 ? res : undefined;
       });
-      expect(op.json()).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(op.body).toMatchObject({ error: 'temporarily_unavailable' });
       const api = await until('the API to notice', async () => {
         const res = await user.api('/accounts', tokens.access_token);
         return res.status === 503 ? res : undefined;
@@ -294,8 +295,8 @@ describe('failures', () => {
     }
     // The refresh token was not consumed by the failed attempts.
     const res = await user.refresh(tokens.refresh_token);
-    expect(res.status, res.body).toBe(200);
-    expect((await user.api('/accounts', res.json<Tokens>().access_token)).status).toBe(200);
+    expect(res.status, res.text).toBe(200);
+    expect((await user.api('/accounts', res.body.access_token)).status).toBe(200);
     expect(stack.instances.map((i) => i.child.pid)).toEqual(pids);
   });
 
@@ -330,10 +331,10 @@ describe('failures', () => {
         while (running) {
           const refreshed = await u.refresh(t.refresh_token);
           if (refreshed.status !== 200) {
-            failures.push(`refresh ${refreshed.status} ${refreshed.body}`);
+            failures.push(`refresh ${refreshed.status} ${refreshed.text}`);
             return;
           }
-          t = refreshed.json<Tokens>();
+          t = refreshed.body as Tokens;
           kids.add((JSON.parse(Buffer.from(t.access_token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid);
           const api = await u.api('/accounts', t.access_token);
           if (api.status !== 200) failures.push(`api ${api.status} ${api.body}`);

@@ -1,6 +1,7 @@
+import { openBrowser, type BrowserSession } from '@kit/harness/browser';
+import { httpsGet } from '@kit/harness/http';
+import { SERVICES, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBrowser, type BrowserSession } from './browser.js';
-import { httpsGet, SERVICES, startStack, type Stack } from './harness.js';
 
 let stack: Stack;
 let browser: BrowserSession | undefined;

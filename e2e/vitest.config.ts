@@ -3,7 +3,7 @@ import { defineProject } from 'vitest/config';
 // The whole stack (three services + Caddy + Chromium) starts once per file: generous timeouts,
 // files one after another.
 export default defineProject({
-  // @apps/shared/testing (temporary PostgreSQL databases) from its TypeScript source.
+  // @kit/harness (the stack starter, clients, temporary databases) from its TypeScript sources.
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
   test: {

@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import concurrently from 'concurrently';
-import { ensureCaBundle, ROOT } from './lib/caddy.js';
+import { ensureCaBundle, ROOT } from '@kit/harness/caddy';
 
 const SERVICES = { auth: 'blue', api: 'green', app: 'magenta' };
 const only = process.argv[2];

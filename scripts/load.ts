@@ -4,10 +4,11 @@
 // N API calls → refresh. Reports completed flows, errors by kind, p50/p99 per step and the
 // PostgreSQL connections the services held (pg_stat_activity). Not a test: it asserts nothing.
 import { parseArgs } from 'node:util';
-import { createTempDatabase, PG_ADMIN_URL } from '@apps/shared/testing';
+import { Https } from '@kit/harness/http';
+import type { OAuthClient, Tokens } from '@kit/harness/oauth';
+import { createTempDatabase, PG_ADMIN_URL } from '@kit/harness/postgres';
+import { LOAD_FRIENDLY_LIMITS, newSecrets, scaleClient, startTopology } from '@kit/harness/topology';
 import pg from 'pg';
-import { Https, OAuthSession, type HttpResponse, type Tokens } from '../e2e/oauth-client.js';
-import { LOAD_FRIENDLY_LIMITS, newSecrets, startTopology } from '../e2e/topology.js';
 
 const { values } = parseArgs({
   options: {
@@ -40,18 +41,18 @@ async function timed<T>(step: Step, run: () => Promise<T>): Promise<T> {
   }
 }
 
-function expectStatus(step: Step, res: HttpResponse, status: number): HttpResponse {
+function expectStatus<R extends { status: number; servedBy: string }>(step: Step, res: R, status: number): R {
   count(servedBy, res.servedBy || '(none)');
   if (res.status !== status) throw new Error(`${step}: HTTP ${res.status}`);
   return res;
 }
 
-async function virtualUser(session: OAuthSession): Promise<void> {
+async function virtualUser(session: OAuthClient): Promise<void> {
   const { page, verifier } = await timed('authorize', () => session.startAuthorization());
   expectStatus('authorize', page, 200);
   const consentPage = await timed('login', () => session.login(page, 'user@example.test', 'passw0rd!'));
   const code = await timed('consent', () => session.consent(consentPage));
-  const tokens = expectStatus('token', await timed('token', () => session.exchange(code, verifier)), 200).json<Tokens>();
+  const tokens = expectStatus('token', await timed('token', () => session.exchange(code, verifier)), 200).body as Tokens;
   const paths = ['/accounts', '/customers/current'];
   for (let i = 0; i < API_CALLS; i += 1) {
     expectStatus('api', await timed('api', () => session.api(paths[i % paths.length]!, tokens.access_token)), 200);
@@ -89,7 +90,7 @@ try {
     Array.from({ length: USERS }, async (_, n) => {
       await new Promise((r) => setTimeout(r, (RAMP_MS * n) / USERS));
       try {
-        await virtualUser(new OAuthSession(http, stack.urls.auth, stack.urls.api));
+        await virtualUser(scaleClient(stack, http));
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         count(errors, message.replace(/\(.*$/, '').slice(0, 80));

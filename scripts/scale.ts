@@ -7,8 +7,9 @@
 // Signing keys and cookie keys are generated once into .data/scale-secrets.json (git-ignored).
 // Ports and Caddy's CA are fresh for each run (printed below); Ctrl-C stops everything.
 import { join } from 'node:path';
-import { ROOT } from './lib/caddy.js';
-import { ensureDatabases, loadOrCreateSecrets, startTopology } from '../e2e/topology.js';
+import { ROOT } from '@kit/harness/caddy';
+import { ensureDatabases } from '@kit/harness/postgres';
+import { loadOrCreateSecrets, startTopology } from '@kit/harness/topology';
 
 const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const count = (name: string) => Math.max(1, Number.parseInt(process.env[name] ?? '2', 10) || 2);

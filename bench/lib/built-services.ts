@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { AUDIENCE, ISSUER } from '../../apps/api/test/support.js';
+import { AUDIENCE, ISSUER } from '@kit/harness/jwks';
 import { REPO_ROOT } from './context.js';
 import { CHAIN_CLIENT } from './refresh-chains.js';
 

@@ -1,7 +1,5 @@
 import type autocannon from 'autocannon';
-import { TEST_CLIENT } from '../../apps/auth/test/helpers/auth-server.js';
-import { Browser, authorize, exchange } from '../../apps/auth/test/helpers/flow.js';
-import { basic } from '../../apps/auth/test/helpers/http.js';
+import { basic, exchange, OAuthClient, TEST_CLIENT } from '@kit/harness/oauth';
 
 /** The client the chains belong to: configure the OP with it (OIDC_CLIENTS). */
 export const CHAIN_CLIENT = TEST_CLIENT;
@@ -11,10 +9,10 @@ export const CHAIN_CLIENT = TEST_CLIENT;
  * consent each time), as a relying party holds them: the start of `count` rotation chains.
  */
 export async function refreshChains(issuer: string, count: number): Promise<string[]> {
-  const browser = new Browser(issuer);
+  const browser = new OAuthClient(issuer);
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
-    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    const { code, verifier } = await browser.authorize({ prompt: 'consent' });
     const { status, body } = await exchange(issuer, code!, verifier);
     if (status !== 200 || !body.refresh_token) throw new Error(`code exchange answered ${status}: ${body.error ?? 'no refresh token'}`);
     tokens.push(body.refresh_token);

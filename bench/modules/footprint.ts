@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newKey, signToken, startJwks } from '../../apps/api/test/support.js';
+import { newKey, signToken, startJwks } from '@kit/harness/jwks';
 import { FDX } from '../lib/api-target.js';
 import { apiEnv, appEnv, authEnv, buildIfMissing, mainOf, type ServiceName } from '../lib/built-services.js';
 import { heapLabel, type BenchContext, type BenchModule } from '../lib/context.js';

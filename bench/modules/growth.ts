@@ -3,7 +3,7 @@ import { Repository } from '../../apps/api/src/data/repository.js';
 import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/data/seed.js';
 import { createTokenVerifier } from '../../apps/api/src/auth/verifier.js';
 import { renderStatementPdf } from '../../apps/api/src/fdx/statement-pdf.js';
-import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
 import { seededDataDir, transactionsPagePath } from '../lib/api-data.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchContext, BenchModule } from '../lib/context.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../../apps/shared/src/db.js';
-import { createTempDatabase, PG_ADMIN_URL } from '../../apps/shared/src/testing.js';
+import { createTempDatabase, PG_ADMIN_URL } from '@kit/harness/postgres';
 import { openApiDatabase } from '../../apps/api/src/data/open.js';
 import { seed } from '../../apps/api/src/data/seed.js';
 import { transactionsPagePath } from '../lib/api-data.js';

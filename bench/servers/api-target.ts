@@ -10,7 +10,7 @@ import { loadApiConfig } from '../../apps/api/src/config.js';
 import { openApiDatabase } from '../../apps/api/src/data/open.js';
 import { createRateCounter } from '../../apps/api/src/data/rate-counter.js';
 import { createServer } from '../../apps/api/src/server.js';
-import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
 
 export interface ApiTargetInfo {
   api: string;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKey, signToken, startApi, type TestApi } from './support.js';
+import { newKey, signToken } from '@kit/harness/jwks';
+import { startApi, type TestApi } from './support.js';
 
 describe('access control over HTTP', () => {
   let api: TestApi;

@@ -1,7 +1,8 @@
-import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signToken, startApi, type TestApi } from './support.js';
+import { signToken } from '@kit/harness/jwks';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
+import { startApi, type TestApi } from './support.js';
 
 const LIMITED = { RATE_LIMIT_WINDOW_SECONDS: '3600' };
 

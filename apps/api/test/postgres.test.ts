@@ -1,5 +1,5 @@
-import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { seedIfEmpty } from '../src/data/seed.js';
 import { startApi, type TestApi } from './support.js';
 

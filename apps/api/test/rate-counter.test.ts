@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { openApiDatabase } from '../src/data/open.js';
 import { RateCounter } from '../src/data/rate-counter.js';
 

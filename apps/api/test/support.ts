@@ -1,93 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, listen, type Database } from '@apps/shared';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey, type TokenOptions } from '@kit/harness/jwks';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
 import { openApiDatabase } from '../src/data/open.js';
 import type { ApiSchema } from '../src/data/schema.js';
 import { seed } from '../src/data/seed.js';
 import { createRateCounter, type RateCounter } from '../src/data/rate-counter.js';
 import { createServer } from '../src/server.js';
-
-export const ISSUER = 'https://op.test.example';
-export const AUDIENCE = 'api://my-api';
-export const ALL_SCOPES = 'openid accounts:read customers:read transactions:read';
-
-export interface SigningKey {
-  kid: string;
-  privateKey: CryptoKey;
-  jwk: JWK;
-}
-
-export async function newKey(kid: string, alg = 'RS256'): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
-  return { kid, privateKey, jwk };
-}
-
-/** A real JWKS endpoint on a random port that counts how often it is fetched. */
-export interface JwksServer {
-  url: string;
-  requests: number;
-  keys: JWK[];
-  close(): Promise<void>;
-}
-
-export async function startJwks(keys: JWK[]): Promise<JwksServer> {
-  const state = { requests: 0, keys };
-  const server: Server = createHttpServer((_req, res) => {
-    state.requests++;
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: state.keys }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/jwks`,
-    get requests() {
-      return state.requests;
-    },
-    set requests(n: number) {
-      state.requests = n;
-    },
-    get keys() {
-      return state.keys;
-    },
-    set keys(k: JWK[]) {
-      state.keys = k;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-export interface TokenOptions {
-  sub?: string;
-  scope?: string;
-  iss?: string;
-  aud?: string;
-  expiresIn?: number | string;
-  typ?: string;
-  alg?: string;
-  notBefore?: number;
-  clientId?: string;
-}
-
-export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp' })
-    .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
-    .setIssuer(options.iss ?? ISSUER)
-    .setAudience(options.aud ?? AUDIENCE)
-    .setSubject(options.sub ?? 'cust-10001')
-    .setIssuedAt(now)
-    .setJti(`jti-${Math.random().toString(36).slice(2)}`)
-    .setNotBefore(options.notBefore ?? now)
-    .setExpirationTime(options.expiresIn ?? now + 300)
-    .sign(key.privateKey);
-}
 
 export function testConfig(env: Record<string, string> = {}): ApiConfig {
   return loadApiConfig({

@@ -1,8 +1,8 @@
 import { SignJWT, base64url } from 'jose';
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey } from '@kit/harness/jwks';
 import { InvalidTokenError, KeySetUnavailableError, createTokenVerifier, type TokenVerifier } from '../src/auth/verifier.js';
-import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey } from './support.js';
 
 describe('token verifier', () => {
   let key: SigningKey;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { migrate, openDatabase, type Database } from '@apps/shared';
-import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { hashSessionId, SessionCipher } from '../src/session/crypto.js';
 import { migrations } from '../src/db/migrations.js';
 import type { AppSchema } from '../src/db/schema.js';

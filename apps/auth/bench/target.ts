@@ -8,8 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { createLogger } from '@apps/shared';
 import { startServer } from '../src/server.js';
 import { loadAuthConfig } from '../src/config.js';
-import { PUBLIC_CLIENT, TEST_CLIENT } from '../test/helpers/auth-server.js';
-import { createTestStore } from '../test/helpers/db.js';
+import { TEST_CLIENT } from '@kit/harness/oauth';
+import { createTestStore } from '@kit/harness/store';
+import { PUBLIC_CLIENT } from '../test/helpers/auth-server.js';
 
 const store = process.env.BENCH_STORE ?? 'sqlite';
 if (!['memory', 'sqlite', 'postgres'].includes(store)) throw new Error(`BENCH_STORE must be memory, sqlite or postgres, not ${store}`);

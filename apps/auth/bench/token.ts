@@ -15,9 +15,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { PG_ADMIN_URL } from '@apps/shared/testing';
+import { OAuthClient, exchange, tokenRequest } from '@kit/harness/oauth';
+import { PG_ADMIN_URL } from '@kit/harness/postgres';
 import { cpuSeconds } from '../../../bench/lib/process.js';
-import { Browser, authorize, exchange, tokenRequest } from '../test/helpers/flow.js';
 
 const CODE_BATCH = 200;
 
@@ -163,11 +163,11 @@ async function measure(options: TokenBenchOptions, store: Store, alg: Alg, bound
     // One sign-in; then each worker its own browser in that session (interaction cookies are
     // per browser). Every code comes from a consented request for offline access (as Plaid
     // asks), so every exchange also issues a refresh token.
-    const first = new Browser(issuer);
-    await authorize(first, { prompt: 'consent' });
-    const browsers = Array.from({ length: concurrency }, () => new Browser(issuer, first.jar.clone()));
+    const first = new OAuthClient(issuer);
+    await first.authorize({ prompt: 'consent' });
+    const browsers = Array.from({ length: concurrency }, () => first.fork());
     const codeAndVerifier = async (w: number) => {
-      const { code, verifier, error } = await authorize(browsers[w]!, { prompt: 'consent' });
+      const { code, verifier, error } = await browsers[w]!.authorize({ prompt: 'consent' });
       if (!code) throw new Error(`authorization failed: ${error}`);
       return { code, verifier };
     };

@@ -1,11 +1,11 @@
 import { hash } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '@kit/harness/store';
 import { needsRehash, verifyPassword } from '../src/accounts/passwords.js';
 import { DEMO_USERS, seedDemoUsers } from '../src/demo/demo-users.js';
 import { UserRepository } from '../src/accounts/users.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
-import { createTestStore, type TestStore } from './helpers/db.js';
 
 describe('users and passwords', () => {
   let store: TestStore;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { KyselyAdapter } from '../src/db/kysely-adapter.js';
 import { sweepExpired } from '../src/db/sweeper.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 
 describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
   let store: TestStore;

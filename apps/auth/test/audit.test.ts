@@ -2,15 +2,15 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@apps/shared';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startServer, type AuthService } from '../src/server.js';
 import { loadAuthConfig } from '../src/config.js';
 import { AuditLog } from '../src/audit/audit.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PUBLIC_CLIENT, TEST_CLIENT } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
+import { PUBLIC_CLIENT } from './helpers/auth-server.js';
 
 describe('audit trail and logs', () => {
   let store: TestStore;
@@ -45,8 +45,8 @@ describe('audit trail and logs', () => {
   });
 
   it('records login, consent, token issue, refresh and reuse detection, and logs no secret', async () => {
-    const browser = new Browser(issuer);
-    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    const browser = new OAuthClient(issuer);
+    const { code, verifier } = await browser.authorize({ prompt: 'consent' });
     const tokens = await exchange(issuer, code!, verifier);
     const refreshed = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token! });
     expect(refreshed.status).toBe(200);

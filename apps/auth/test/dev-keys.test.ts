@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import type { AuthDatabase, AuthSchema } from '../src/db/schema.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import { devSigningKeys } from '../src/keys/dev-keys.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 
 /**
  * The same database, but the first query's answer is held until `resume()`: a start that has

@@ -3,11 +3,11 @@
 // it against the OP's /jwks over HTTP, as the API does in production.
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { createTokenVerifier, type TokenVerifier } from '../../api/src/auth/verifier.js';
 import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'];
 
@@ -29,7 +29,7 @@ function apiVerifier(auth: TestAuth): TokenVerifier {
 }
 
 async function login(auth: TestAuth) {
-  const { code, verifier } = await authorize(new Browser(auth.issuer), { prompt: 'consent' });
+  const { code, verifier } = await new OAuthClient(auth.issuer).authorize({ prompt: 'consent' });
   const tokens = await exchange(auth.issuer, code!, verifier);
   expect(tokens.status).toBe(200);
   return tokens.body;

@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
+import { exchange, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 describe.each(ENGINES)('authorization code flow on %s', (engine) => {
   let store: TestStore;
@@ -18,9 +18,9 @@ describe.each(ENGINES)('authorization code flow on %s', (engine) => {
   });
 
   it('logs in, consents and exchanges the code for an RS256 JWT access token for the API', async () => {
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     // OIDC Core: offline_access only counts together with prompt=consent.
-    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    const { code, verifier } = await browser.authorize({ prompt: 'consent' });
     expect(code).toBeTruthy();
     const tokens = await exchange(auth.issuer, code!, verifier);
     expect(tokens.status).toBe(200);
@@ -45,8 +45,8 @@ describe.each(ENGINES)('authorization code flow on %s', (engine) => {
   });
 
   it('gives a JWT for the API when the authorization request had no resource', async () => {
-    const browser = new Browser(auth.issuer);
-    const { code, verifier } = await authorize(browser, { resource: null });
+    const browser = new OAuthClient(auth.issuer);
+    const { code, verifier } = await browser.authorize({ resource: null });
     const tokens = await exchange(auth.issuer, code!, verifier);
     expect(tokens.status).toBe(200);
     const jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
@@ -55,8 +55,8 @@ describe.each(ENGINES)('authorization code flow on %s', (engine) => {
   });
 
   it('rotates refresh tokens and revokes the grant when a rotated one is reused', async () => {
-    const browser = new Browser(auth.issuer);
-    const { code, verifier } = await authorize(browser, { prompt: 'consent' });
+    const browser = new OAuthClient(auth.issuer);
+    const { code, verifier } = await browser.authorize({ prompt: 'consent' });
     const first = await exchange(auth.issuer, code!, verifier);
     const refreshed = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
     expect(refreshed.status).toBe(200);
@@ -72,11 +72,11 @@ describe.each(ENGINES)('authorization code flow on %s', (engine) => {
   });
 
   it('reuses a remembered grant without asking again, and asks again with prompt=consent', async () => {
-    const browser = new Browser(auth.issuer);
-    await authorize(browser);
-    const again = await authorize(browser);
+    const browser = new OAuthClient(auth.issuer);
+    await browser.authorize();
+    const again = await browser.authorize();
     expect(again.code).toBeTruthy();
-    const { verifier: _v, ...rest } = await authorize(browser, { prompt: 'consent' });
+    const { verifier: _v, ...rest } = await browser.authorize({ prompt: 'consent' });
     expect(rest.code).toBeTruthy();
   });
 });

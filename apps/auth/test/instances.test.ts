@@ -1,8 +1,8 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, OAuthClient, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 
 describe.each(ENGINES)('two OP instances on one %s database', (engine) => {
   let store: TestStore;
@@ -22,7 +22,7 @@ describe.each(ENGINES)('two OP instances on one %s database', (engine) => {
   });
 
   it('refreshes on B a token issued on A, and detects on A the reuse of a token rotated on B', async () => {
-    const { code, verifier } = await authorize(new Browser(a.issuer), { prompt: 'consent' });
+    const { code, verifier } = await new OAuthClient(a.issuer).authorize({ prompt: 'consent' });
     const first = await exchange(a.url, code!, verifier);
     const rotated = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token! });
     expect(rotated.status).toBe(200);

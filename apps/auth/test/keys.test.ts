@@ -1,9 +1,9 @@
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, OAuthClient, tokenRequest } from '@kit/harness/oauth';
+import { createTestStore, type TestStore } from '@kit/harness/store';
 import { generateSigningKey } from '../src/keys/jwks.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 
 describe('signing keys from JWKS', () => {
   let store: TestStore;
@@ -24,14 +24,14 @@ describe('signing keys from JWKS', () => {
     const jwks = (await (await fetch(`${auth.issuer}/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
     expect(jwks.keys.map((k) => k.kid).sort()).toEqual([current.kid, retired.kid].sort());
     expect(jwks.keys.some((k) => 'd' in k)).toBe(false);
-    const { code, verifier } = await authorize(new Browser(auth.issuer));
+    const { code, verifier } = await new OAuthClient(auth.issuer).authorize();
     const tokens = await exchange(auth.issuer, code!, verifier);
     expect(decodeProtectedHeader(tokens.body.access_token).kid).toBe(current.kid);
     expect(decodeProtectedHeader(tokens.body.id_token!).kid).toBe(current.kid);
   });
 
   it('lets only one of two concurrent uses of a refresh token succeed', async () => {
-    const { code, verifier } = await authorize(new Browser(auth.issuer), { prompt: 'consent' });
+    const { code, verifier } = await new OAuthClient(auth.issuer).authorize({ prompt: 'consent' });
     const tokens = await exchange(auth.issuer, code!, verifier);
     const results = await Promise.all([
       tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token! }),

@@ -1,8 +1,8 @@
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser } from './helpers/flow.js';
+import { OAuthClient, TEST_CLIENT } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 describe.each(ENGINES)('openid-client against the OP on %s', (engine) => {
   let store: TestStore;
@@ -37,10 +37,10 @@ describe.each(ENGINES)('openid-client against the OP on %s', (engine) => {
       state,
     });
 
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     const login = await browser.get(url.toString());
     const consent = await browser.login(login);
-    expect(await consent.clone().text()).toContain('id="consent-allow"');
+    expect(consent.body).toContain('id="consent-allow"');
     const callback = await browser.submit(consent, 'confirm');
 
     const tokens = await client.authorizationCodeGrant(config, new URL(callback.headers.get('location')!), {
@@ -63,13 +63,13 @@ describe.each(ENGINES)('openid-client against the OP on %s', (engine) => {
   });
 
   it('skips the consent page for a remembered grant, and shows it again for prompt=consent', async () => {
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     const start = (prompt?: string) =>
       browser.get(
         browser.authorizeUrl({ challenge: client.randomPKCECodeVerifier(), state: client.randomState(), scope: 'openid accounts:read', ...(prompt ? { prompt } : {}) }),
       );
     const consent = await browser.login(await start());
-    expect(await consent.clone().text()).toContain('id="consent-allow"');
+    expect(consent.body).toContain('id="consent-allow"');
     expect((await browser.submit(consent, 'confirm')).status).toBe(303);
 
     const remembered = await start();
@@ -78,6 +78,6 @@ describe.each(ENGINES)('openid-client against the OP on %s', (engine) => {
 
     const forced = await start('consent');
     expect(forced.status).toBe(200);
-    expect(await forced.text()).toContain('id="consent-allow"');
+    expect(forced.body).toContain('id="consent-allow"');
   });
 });

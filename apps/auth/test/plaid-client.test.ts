@@ -1,10 +1,9 @@
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, codeFrom, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
+import { createTestStore, type TestStore } from '@kit/harness/store';
 import { openAuthDatabase } from '../src/db/open.js';
-import { TEST_CLIENT, startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, codeFrom, tokenRequest } from './helpers/flow.js';
-import { basic } from './helpers/http.js';
+import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 const PLAID = {
   client_id: 'plaid-like',
@@ -32,7 +31,7 @@ describe('a Plaid-shaped client works as-is', () => {
   });
 
   it('gets an ID token, a refresh token and a 15-minute API JWT with its FDX scopes from a PKCE-less request', async () => {
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     // Exactly Plaid's request: no PKCE, no resource, no FDX scopes, no prompt.
     const params = new URLSearchParams({
       response_type: 'code',
@@ -43,7 +42,7 @@ describe('a Plaid-shaped client works as-is', () => {
     });
     const login = await browser.get(`/auth?${params.toString()}`);
     const consent = await browser.login(login);
-    const consentHtml = await consent.clone().text();
+    const consentHtml = consent.body;
     expect(consentHtml).toContain('Plaid');
     expect(consentHtml).toContain('See your accounts and their balances');
     const { code, state } = codeFrom(await browser.submit(consent, 'confirm'));
@@ -88,7 +87,7 @@ describe('a Plaid-shaped client works as-is', () => {
   });
 
   it('still requires PKCE from clients that did not opt out', async () => {
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     const res = await browser.get(browser.authorizeUrl({ challenge: 'x', state: 's', codeChallengeMethod: null }));
     expect(codeFrom(res).error).toBe('invalid_request');
   });

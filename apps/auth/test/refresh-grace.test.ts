@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exchange, OAuthClient, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, exchange, tokenRequest } from './helpers/flow.js';
 
 // REFRESH_TOKEN_REUSE_GRACE: an OP instance that crashes after rotating a refresh token but before
 // its answer leaves loses the client's only token. Within the grace period the old token may be
@@ -20,7 +20,7 @@ describe.each(ENGINES)('refresh-token reuse grace on %s', (engine) => {
   });
 
   async function refreshTokenOfNewGrant(): Promise<string> {
-    const { code, verifier } = await authorize(new Browser(auth.issuer), { prompt: 'consent' });
+    const { code, verifier } = await new OAuthClient(auth.issuer).authorize({ prompt: 'consent' });
     const tokens = await exchange(auth.issuer, code!, verifier);
     expect(tokens.body.refresh_token).toBeTruthy();
     return tokens.body.refresh_token!;

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, OAuthClient, tokenRequest } from '@kit/harness/oauth';
+import { createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, tokenRequest } from './helpers/flow.js';
-import { basic } from './helpers/http.js';
 
 const IAT = 'test-initial-access-token-0123456789abcdef';
 
@@ -53,8 +52,8 @@ describe('dynamic client registration (RFC 7591/7592)', () => {
     expect(client.client_id).toBeTruthy();
     expect(client.registration_access_token).toBeTruthy();
 
-    const browser = new Browser(auth.issuer);
-    const { code, verifier } = await authorize(browser, { clientId: client.client_id, redirectUri: valid.redirect_uris[0], scope: 'openid accounts:read' });
+    const browser = new OAuthClient(auth.issuer);
+    const { code, verifier } = await browser.authorize({ clientId: client.client_id, redirectUri: valid.redirect_uris[0], scope: 'openid accounts:read' });
     const tokens = await tokenRequest(
       auth.issuer,
       { grant_type: 'authorization_code', code: code!, redirect_uri: valid.redirect_uris[0]!, code_verifier: verifier },

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeFrom, exchange, OAuthClient, pkcePair, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, authorize, codeFrom, exchange, pkcePair, tokenRequest } from './helpers/flow.js';
 
 describe.each(ENGINES)('restart survival on %s', (engine) => {
   let store: TestStore;
@@ -19,13 +19,13 @@ describe.each(ENGINES)('restart survival on %s', (engine) => {
 
   it('keeps sessions, a half-done interaction, grants and refresh tokens across a restart', async () => {
     // A finished login: session + grant + refresh token.
-    const browser = new Browser(auth.issuer);
-    const done = await authorize(browser, { prompt: 'consent' });
+    const browser = new OAuthClient(auth.issuer);
+    const done = await browser.authorize({ prompt: 'consent' });
     const tokens = await exchange(auth.issuer, done.code!, done.verifier);
     expect(tokens.body.refresh_token).toBeTruthy();
 
     // A second browser stops on the login page.
-    const pending = new Browser(auth.issuer);
+    const pending = new OAuthClient(auth.issuer);
     const { challenge, verifier } = pkcePair();
     const state = randomBytes(4).toString('hex');
     const loginPage = await pending.get(pending.authorizeUrl({ challenge, state }));
@@ -44,7 +44,7 @@ describe.each(ENGINES)('restart survival on %s', (engine) => {
     expect(refreshed.status).toBe(200);
 
     // The session survives: the remembered grant means no login and no consent page.
-    const again = await authorize(browser);
+    const again = await browser.authorize();
     expect(again.code).toBeTruthy();
   });
 });

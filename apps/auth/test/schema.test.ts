@@ -1,11 +1,11 @@
 import { migrate, openDatabase } from '@apps/shared';
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { KyselyAdapter } from '../src/db/kysely-adapter.js';
 import { migrations } from '../src/db/migrations.js';
 import { authDatabaseConfig } from '../src/db/open.js';
 import type { AuthSchema } from '../src/db/schema.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 
 /** The query plan of `query` as text, with sequential scans discouraged so a usable index shows. */
 async function planOf(db: Kysely<AuthSchema>, engine: string, query: string): Promise<string> {

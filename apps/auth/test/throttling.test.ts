@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { basic, OAuthClient, pkcePair, tokenRequest } from '@kit/harness/oauth';
+import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
-import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
-import { Browser, pkcePair, tokenRequest } from './helpers/flow.js';
-import { basic } from './helpers/http.js';
 
-async function loginPage(browser: Browser) {
+async function loginPage(browser: OAuthClient) {
   return browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: randomBytes(4).toString('hex') }));
 }
 
@@ -34,16 +33,16 @@ describe.each(ENGINES)('login lockout and rate limits on %s (shared by instances
   });
 
   it('locks an account after repeated failures on one instance, and the lock holds on another', async () => {
-    const browser = new Browser(a.issuer);
+    const browser = new OAuthClient(a.issuer);
     for (let i = 0; i < 3; i++) {
       const res = await browser.login(await loginPage(browser), 'user2@example.test', `wrong-${i}`);
       expect(res.status).toBe(401);
     }
-    const other = new Browser(b.issuer);
+    const other = new OAuthClient(b.issuer);
     const locked = await other.login(await loginPage(other), 'user2@example.test', 'passw0rd!');
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await locked.text()).toContain('temporarily locked');
+    expect(locked.body).toContain('temporarily locked');
 
     const events = await database.db.selectFrom('audit_events').selectAll().where('type', 'in', ['login.failure', 'login.lockout']).execute();
     expect(events.filter((e) => e.type === 'login.lockout')).toHaveLength(1);
@@ -134,7 +133,7 @@ describe('login rate limit per IP', () => {
   });
 
   it('answers 429 with Retry-After once an IP exceeds its login attempts', async () => {
-    const browser = new Browser(auth.issuer);
+    const browser = new OAuthClient(auth.issuer);
     const statuses: number[] = [];
     for (const email of ['a@example.test', 'b@example.test', 'c@example.test']) {
       const res = await browser.login(await loginPage(browser), email, 'whatever');

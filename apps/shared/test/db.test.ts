@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { migrate, openDatabase, type Database } from '../src/db.js';
-import { createTempDatabase, type TempDatabase } from '../src/testing.js';
 
 interface Schema {
   note: { id: string; body: string; expires_at: number };

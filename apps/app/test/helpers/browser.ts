@@ -1,5 +1,7 @@
 // A minimal cookie-keeping HTTP client over real fetch: follows redirects by hand so tests
-// can see every hop, and fills in simple HTML forms.
+// can see every hop, and fills in simple HTML forms. One cookie jar per host (the app and the OP).
+import { CookieJar } from '@kit/harness/cookie-jar';
+
 export interface Hop {
   url: string;
   status: number;
@@ -7,29 +9,22 @@ export interface Hop {
 }
 
 export class Browser {
-  readonly jar = new Map<string, Map<string, string>>();
+  readonly jars = new Map<string, CookieJar>();
   readonly hops: Hop[] = [];
 
-  cookiesFor(url: string): Map<string, string> {
+  cookiesFor(url: string): CookieJar {
     const host = new URL(url).host;
-    let cookies = this.jar.get(host);
-    if (!cookies) this.jar.set(host, (cookies = new Map<string, string>()));
+    let cookies = this.jars.get(host);
+    if (!cookies) this.jars.set(host, (cookies = new CookieJar()));
     return cookies;
   }
 
   async request(url: string, init: RequestInit = {}): Promise<Response> {
     const cookies = this.cookiesFor(url);
     const headers = new Headers(init.headers);
-    if (cookies.size) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (cookies.size) headers.set('cookie', cookies.header());
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (!value || /expires=Thu, 01 Jan 1970/i.test(line)) cookies.delete(name);
-      else cookies.set(name, value);
-    }
+    cookies.store(res.headers);
     const location = res.headers.get('location') ?? undefined;
     this.hops.push({ url, status: res.status, ...(location ? { location: new URL(location, url).href } : {}) });
     return res;

@@ -1,17 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger } from '@apps/shared';
+import { TEST_CLIENT } from '@kit/harness/oauth';
+import type { TestStore } from '@kit/harness/store';
 import { startServer, type AuthService } from '../../src/server.js';
 import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
-import type { TestStore } from './db.js';
-
-export const TEST_CLIENT = {
-  client_id: 'test-rp',
-  client_secret: 'test-rp-client-secret-0123456789abcdef-000000',
-  client_name: 'Test Relying Party',
-  redirect_uris: ['https://rp.example.test/callback'],
-  post_logout_redirect_uris: ['https://rp.example.test/'],
-};
 
 export const PUBLIC_CLIENT = {
   client_id: 'test-public',

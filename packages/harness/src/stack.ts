@@ -1,15 +1,16 @@
-// Starts the whole stack for end-to-end tests: auth, api and app as child processes
-// (tsx, --conditions=source, the same entry points as `pnpm dev`) on free loopback ports,
-// behind a private Caddy on free HTTPS ports with its own throwaway CA. Nothing is shared
-// with a dev stack running on the same machine: ports, Caddy storage and databases are temp.
+// Starts the whole stack: auth, api and app as child processes (tsx, --conditions=source, the
+// same entry points as `pnpm dev`) on free loopback ports, behind a private Caddy on free HTTPS
+// ports with its own throwaway CA. Nothing is shared with a dev stack running on the same
+// machine: ports, Caddy storage and databases are temporary. Used by e2e/, `pnpm scale` and `pnpm load`.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:https';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ROOT, startCaddy } from '../scripts/lib/caddy.js';
+import { caBundle, ROOT, startCaddy } from './caddy.js';
+import { httpsGet } from './http.js';
+import { freePort } from './ports.js';
+import { stopChild, waitFor } from './process.js';
 
 export type ServiceName = 'auth' | 'api' | 'app';
 export const SERVICES: readonly ServiceName[] = ['auth', 'api', 'app'];
@@ -56,61 +57,22 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const SYSTEM_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/cert.pem'];
 // tsx's loader in the service process itself (not the tsx CLI, which runs the script in a second
 // process): a signal, SIGKILL included, reaches the service and not a wrapper.
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+/**
+ * How a service runs from its sources: `node <args>` with `env` (tsx's tsconfig for that app).
+ * The stack and the production refusal tests start services this way.
+ */
+export function serviceCommand(service: ServiceName): { args: string[]; env: { TSX_TSCONFIG_PATH: string } } {
+  return {
+    args: ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', service, 'src/main.ts')],
+    env: { TSX_TSCONFIG_PATH: join(ROOT, 'apps', service, 'tsconfig.json') },
+  };
+}
+
 /** The OP's dev client and the app's credentials for it (the development defaults, passed explicitly). */
 const CLIENT = { id: 'dev-rp', secret: 'dev-insecure-rp-client-secret-change-me-000000000' } as const;
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, hint = () => ''): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${hint()}`);
-}
-
-/** GET over HTTPS verifying the server against `ca` (no TLS bypass). */
-export function httpsGet(url: string, ca: Buffer | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, timeout: 5_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
 
 /** The OP's and the app's Tailwind stylesheets are build outputs (git-ignored); build them when missing. */
 const STYLESHEETS = [
@@ -149,7 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     existsSync(logFile(name)) ? readFileSync(logFile(name), 'utf8').split('\n').slice(-lines).join('\n') : '(no output)';
 
   const stop = async () => {
-    await Promise.all([...instances.map((i) => i.child), ...(children.has('caddy') ? [children.get('caddy')!] : [])].map(stopChild));
+    await Promise.all([...instances.map((i) => i.child), ...(children.has('caddy') ? [children.get('caddy')!] : [])].map((child) => stopChild(child)));
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -183,9 +145,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       if (caddy.exitCode !== null) throw new Error(`caddy exited (${caddy.exitCode})\n${logTail('caddy')}`);
       return existsSync(rootCa) && readFileSync(rootCa, 'utf8').includes('END CERTIFICATE') ? true : undefined;
     });
-    const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
     const caBundlePath = join(dir, 'ca-bundle.pem');
-    writeFileSync(caBundlePath, (system ? `${readFileSync(system, 'utf8')}\n` : '') + readFileSync(rootCa, 'utf8'));
+    writeFileSync(caBundlePath, caBundle(rootCa));
     const ca = readFileSync(caBundlePath);
 
     // 2. The services, each with its own data dir (shared by its instances), pointing at each other through Caddy.
@@ -238,9 +199,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
               instance.child.kill(signal);
             }),
           start: async () => {
-            const child = spawn(process.execPath, ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', name, 'src/main.ts')], {
+            const command = serviceCommand(name);
+            const child = spawn(process.execPath, command.args, {
               cwd,
-              env: { PATH: process.env.PATH, HOME: process.env.HOME, ...instance.env, TSX_TSCONFIG_PATH: join(ROOT, 'apps', name, 'tsconfig.json') },
+              env: { PATH: process.env.PATH, HOME: process.env.HOME, ...instance.env, ...command.env },
               stdio: ['ignore', 'pipe', 'pipe'],
             });
             const log = createWriteStream(logFile(id), { flags: 'a' });

@@ -1,11 +1,12 @@
-// The scale-out topology on top of the e2e harness: two OP and two API instances (round robin,
+// The scale-out topology on top of the stack starter: two OP and two API instances (round robin,
 // health-checked by Caddy) and one app, every service on its own PostgreSQL database, sharing
 // signing keys and cookie keys. Used by `pnpm scale`, `pnpm load` and the e2e/scale tests.
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import pg from 'pg';
-import { startStack, type ServiceName, type Stack, type StackOptions } from './harness.js';
+import type { Https } from './http.js';
+import { OAuthClient } from './oauth.js';
+import { startStack, type ServiceName, type Stack, type StackOptions } from './stack.js';
 
 /** A confidential client for HTTP-driven flows (tests, load): no browser, its redirect URI is never fetched. */
 export const SCALE_CLIENT = {
@@ -47,29 +48,6 @@ export function loadOrCreateSecrets(file: string): SharedSecrets {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return secrets;
-}
-
-/** `postgres://…/<name>` on the same server as `base`. */
-export function databaseUrl(base: string, name: string): string {
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-/** Creates each database on the server of `base` unless it exists; returns their URLs. */
-export async function ensureDatabases(base: string, names: readonly string[]): Promise<string[]> {
-  const admin = new pg.Client({ connectionString: databaseUrl(base, 'postgres') });
-  await admin.connect();
-  try {
-    for (const name of names) {
-      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`invalid database name ${name}`);
-      const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
-      if (found.rowCount === 0) await admin.query(`CREATE DATABASE ${name}`);
-    }
-  } finally {
-    await admin.end();
-  }
-  return names.map((name) => databaseUrl(base, name));
 }
 
 export interface TopologyOptions {
@@ -120,5 +98,19 @@ export async function startTopology(options: TopologyOptions): Promise<Stack> {
     instances: { auth: 2, api: 2, app: 1, ...options.instances },
     databaseUrls: options.databaseUrls,
     envFor: stackEnv,
+  });
+}
+
+/**
+ * One user agent of SCALE_CLIENT on the topology, over `http` (the stack's CA): consented
+ * authorization requests for offline access and every scope the load uses.
+ */
+export function scaleClient(stack: Stack, http: Https, retry = false): OAuthClient {
+  return new OAuthClient(stack.urls.auth, {
+    client: SCALE_CLIENT,
+    http,
+    retry,
+    apiUrl: stack.urls.api,
+    authorization: { scope: 'openid offline_access accounts:read customers:read transactions:read', prompt: 'consent' },
   });
 }

@@ -3,9 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from '../scripts/lib/caddy.js';
+import { ROOT } from './caddy.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Where screenshots go (git-ignored; `pnpm screenshots` copies the ones README shows). */
 export const SCREENSHOTS = join(ROOT, 'e2e/screenshots');
 
 export interface BrowserSession {

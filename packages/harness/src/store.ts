@@ -1,18 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTempDatabase } from '@apps/shared/testing';
+import { createTempDatabase } from './postgres.js';
 
+export type Engine = 'sqlite' | 'postgres';
+export const ENGINES = ['sqlite', 'postgres'] as const;
+
+/** Where a service keeps its data, as the environment every app reads (DATA_DIR, DATABASE_URL) and as config values. */
 export interface TestStore {
-  engine: 'sqlite' | 'postgres';
+  engine: Engine;
   env: { DATA_DIR: string; DATABASE_URL?: string };
   config: { dataDir: string; databaseUrl: string | undefined };
   cleanup(): Promise<void>;
 }
 
-/** A fresh, empty database for one suite: a temp SQLite dir or a temp PostgreSQL database. */
-export async function createTestStore(engine: 'sqlite' | 'postgres'): Promise<TestStore> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'auth-test-'));
+/** A fresh, empty store for one suite or run: a temp data dir (SQLite) and, for PostgreSQL, a temp database. */
+export async function createTestStore(engine: Engine, prefix = 'kit_test'): Promise<TestStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), `${prefix.replace(/_/g, '-')}-`));
   if (engine === 'sqlite') {
     return {
       engine,
@@ -21,7 +25,7 @@ export async function createTestStore(engine: 'sqlite' | 'postgres'): Promise<Te
       cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
     };
   }
-  const temp = await createTempDatabase('auth_test');
+  const temp = await createTempDatabase(prefix);
   return {
     engine,
     env: { DATA_DIR: dataDir, DATABASE_URL: temp.url },
@@ -32,5 +36,3 @@ export async function createTestStore(engine: 'sqlite' | 'postgres'): Promise<Te
     },
   };
 }
-
-export const ENGINES = ['sqlite', 'postgres'] as const;

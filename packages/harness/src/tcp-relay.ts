@@ -1,8 +1,10 @@
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
-/** A loopback TCP relay in front of PostgreSQL that a test can cut and restore, like an outage. */
-export class TcpProxy {
+/**
+ * A loopback TCP relay, e.g. in front of PostgreSQL, that a test cuts and restores like an
+ * outage: the service is pointed at the relay's port, the real server keeps serving everyone else.
+ */
+export class TcpRelay {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   port = 0;
@@ -12,7 +14,8 @@ export class TcpProxy {
     private readonly targetPort: number,
   ) {}
 
-  async start(port = 0): Promise<void> {
+  /** Listens (again) on `port`: 0 picks one the first time; later starts keep it unless told otherwise. */
+  async start(port = this.port): Promise<void> {
     this.server = createServer((client) => {
       const upstream = createConnection({ host: this.targetHost, port: this.targetPort });
       for (const s of [client, upstream]) {
@@ -26,7 +29,7 @@ export class TcpProxy {
     this.port = (this.server.address() as AddressInfo).port;
   }
 
-  /** Drops every connection and stops accepting new ones. */
+  /** Drops every connection and stops accepting new ones (connections are then refused). */
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));

@@ -1,12 +1,15 @@
 // Caddy and its local CA, kept inside the repo (.caddy/, ignored) so nothing is trusted
 // system-wide. Node services trust it through NODE_EXTRA_CA_CERTS pointing at a bundle of
 // the system CAs plus Caddy's root (the system CAs keep npm and registries working).
+// Plain JavaScript (with caddy.d.ts) so `node scripts/dev.js` and `node scripts/caddy.js` import
+// it without a build; the stack starter (stack.ts) runs a private Caddy through it too.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** The repository root (this file is packages/harness/src/caddy.js). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CADDY_DIR = join(ROOT, '.caddy');
 export const CADDY_STORAGE = join(CADDY_DIR, 'data');
 export const ROOT_CA = join(CADDY_STORAGE, 'pki/authorities/local/root.crt');
@@ -41,6 +44,12 @@ export function startCaddy({ config = join(ROOT, 'caddyfile'), env = {}, stdio =
   });
 }
 
+/** The system CAs followed by Caddy's root certificate `rootCa`: one PEM for NODE_EXTRA_CA_CERTS. */
+export function caBundle(rootCa) {
+  const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
+  return (system ? readFileSync(system, 'utf8') + '\n' : '') + readFileSync(rootCa, 'utf8');
+}
+
 async function waitFor(predicate, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -63,8 +72,7 @@ export async function ensureCaBundle() {
       caddy.kill('SIGTERM');
     }
   }
-  const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
-  const bundle = (system ? readFileSync(system, 'utf8') + '\n' : '') + readFileSync(ROOT_CA, 'utf8');
+  const bundle = caBundle(ROOT_CA);
   const current = existsSync(CA_BUNDLE) ? readFileSync(CA_BUNDLE, 'utf8') : '';
   if (current !== bundle) writeFileSync(CA_BUNDLE, bundle);
   return CA_BUNDLE;

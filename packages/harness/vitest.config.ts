@@ -1,0 +1,3 @@
+import { appProject } from '../../vitest.shared.js';
+
+export default appProject('harness');
