@@ -5,4 +5,4 @@ export * from './http.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './security.js';
-export * from './rate-counter.js';
+export * from './rate-limit.js';

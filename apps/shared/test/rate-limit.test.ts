@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../src/db.js';
+import { createLogger } from '../src/logger.js';
+import { RateCounter, createRateCounter, createRateCounterTable } from '../src/rate-limit.js';
+import { createTempDatabase, type TempDatabase } from '../src/testing.js';
+
+const WINDOW = 60_000;
+const T0 = 1_800_000_000_000 - (1_800_000_000_000 % WINDOW);
+
+/** A database with the counters' tables: `rate_limit` (unlogged on PostgreSQL) and `durable_limit`. */
+async function withTables(database: Database<unknown>): Promise<Database<unknown>> {
+  await createRateCounterTable(database.db, 'rate_limit');
+  await createRateCounterTable(database.db, 'durable_limit', { durable: true });
+  return database;
+}
+
+async function onSqlite() {
+  const dir = mkdtempSync(join(tmpdir(), 'shared-rate-'));
+  const database = await withTables(openDatabase({ sqliteFile: join(dir, 'rate.sqlite') }));
+  const cleanup = async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { database, cleanup };
+}
+
+async function onPostgres() {
+  const temp: TempDatabase = await createTempDatabase('shared_rate');
+  const database = await withTables(openDatabase({ databaseUrl: temp.url, sqliteFile: 'unused' }));
+  const cleanup = async () => {
+    await database.close();
+    await temp.drop();
+  };
+  return { database, cleanup };
+}
+
+const engines = [
+  { name: 'SQLite', open: onSqlite },
+  { name: 'PostgreSQL', open: onPostgres },
+];
+
+function stored(db: Kysely<unknown>, key: string, table = 'rate_limit') {
+  return sql<{ hits: number; window_start: number }>`select hits, window_start from ${sql.table(table)} where key = ${key} order by window_start`
+    .execute(db)
+    .then((r) => r.rows.map((row) => [Number(row.window_start), Number(row.hits)]));
+}
+
+describe.each(engines)('exact rate counter on $name', (engine) => {
+  let opened: Awaited<ReturnType<typeof onSqlite>>;
+  let db: Kysely<unknown>;
+  beforeAll(async () => {
+    opened = await engine.open();
+    db = opened.database.db;
+  });
+  afterAll(() => opened.cleanup());
+
+  const exact = () => new RateCounter(db, { windowMs: WINDOW, syncMs: 0 });
+
+  it('counts every hit with one upsert, so counters of two instances on one database agree', async () => {
+    const [one, two] = [exact(), exact()];
+    expect(one.exact).toBe(true);
+    const totals: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      totals.push((await one.hit(['client:e'], T0 + i)).get('client:e')!);
+      totals.push((await two.hit(['client:e'], T0 + i)).get('client:e')!);
+    }
+    expect(totals).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await stored(db, 'client:e')).toEqual([[T0, 6]]);
+  });
+
+  it('counts hits on several keys in one statement and stays exact under concurrent hits', async () => {
+    const [one, two] = [exact(), exact()];
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => [one, two][i % 2]!.hit(['ip:c', 'client:c'], T0 + 1)));
+    expect(results.map((r) => r.get('ip:c')).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(results.map((r) => r.get('client:c')).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it('peeks at a key without counting, in the window of the time given, and resets it', async () => {
+    const counter = exact();
+    expect(await counter.peek('login:failures:p', T0 + 1)).toBe(0);
+    for (let i = 0; i < 3; i++) await counter.hit(['login:failures:p'], T0 + 1);
+    expect(await counter.peek('login:failures:p', T0 + 2)).toBe(3);
+    expect(await exact().peek('login:failures:p', T0 + 2)).toBe(3);
+    expect(await counter.peek('login:failures:p', T0 + WINDOW)).toBe(0);
+    await counter.reset('login:failures:p');
+    expect(await counter.peek('login:failures:p', T0 + 2)).toBe(0);
+    expect(await stored(db, 'login:failures:p')).toEqual([]);
+    expect((await counter.hit(['login:failures:p'], T0 + 3)).get('login:failures:p')).toBe(1);
+  });
+
+  it('starts a new window at the next multiple of windowMs and deletes the past ones', async () => {
+    const counter = new RateCounter(db, { table: 'durable_limit', windowMs: WINDOW, syncMs: 0 });
+    await counter.hit(['ip:w'], T0 + WINDOW - 1);
+    await counter.hit(['ip:w'], T0 + WINDOW - 1);
+    expect((await counter.hit(['ip:w'], T0 + WINDOW)).get('ip:w')).toBe(1);
+    await expect.poll(() => stored(db, 'ip:w', 'durable_limit')).toEqual([[T0 + WINDOW, 1]]);
+  });
+
+  it('refuses to peek or reset when batched (hits of other instances may not be in the table yet)', async () => {
+    const counter = new RateCounter(db, { windowMs: WINDOW, syncMs: 60_000 });
+    expect(counter.exact).toBe(false);
+    await expect(counter.peek('ip:b', T0)).rejects.toThrow(/exact/);
+    await expect(counter.reset('ip:b')).rejects.toThrow(/exact/);
+    await counter.close();
+  });
+
+  it('is built with logging: a failed flush is logged with its table and retried', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ name: 'test' }, stream);
+    const counter = createRateCounter(db, { table: 'gone_limit', windowMs: WINDOW, syncMs: 60_000, logger });
+    expect((await counter.hit(['ip:l'], T0 + 1)).get('ip:l')).toBe(1);
+    await counter.flush();
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string; table: string });
+    expect(logged).toContainEqual(
+      expect.objectContaining({ level: 40, table: 'gone_limit', msg: 'could not add rate-limit hits to the shared counters; retrying' }),
+    );
+    expect((await counter.hit(['ip:l'], T0 + 2)).get('ip:l')).toBe(2);
+  });
+
+  it.runIf(engine.name === 'PostgreSQL')('keeps counters out of the WAL unless they must survive a crash', async () => {
+    const { rows } = await sql<{ relname: string; relpersistence: string }>`
+      select relname, relpersistence from pg_class where relname in ('rate_limit', 'durable_limit') order by relname`.execute(db);
+    expect(rows).toEqual([
+      { relname: 'durable_limit', relpersistence: 'p' },
+      { relname: 'rate_limit', relpersistence: 'u' },
+    ]);
+  });
+});
+
+describe('Retry-After of a fixed window', () => {
+  it('is the whole seconds left in the window of the time given, at least 1', () => {
+    const counter = new RateCounter({} as Kysely<unknown>, { windowMs: WINDOW, syncMs: 0 });
+    expect(counter.retryAfterSeconds(T0)).toBe(60);
+    expect(counter.retryAfterSeconds(T0 + 1)).toBe(60);
+    expect(counter.retryAfterSeconds(T0 + 59_001)).toBe(1);
+    expect(counter.retryAfterSeconds(T0 + WINDOW - 1)).toBe(1);
+    expect(counter.windowOf(T0 + WINDOW - 1)).toBe(T0);
+  });
+});
