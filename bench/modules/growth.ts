@@ -1,6 +1,6 @@
-import { openApiDatabase } from '../../apps/api/src/data/open.js';
-import { Repository } from '../../apps/api/src/data/repository.js';
-import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/data/seed.js';
+import { openApiDatabase } from '../../apps/api/src/db/open.js';
+import { Repository } from '../../apps/api/src/db/repository.js';
+import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/demo/load.js';
 import { createTokenVerifier } from '../../apps/api/src/auth/verifier.js';
 import { renderStatementPdf } from '../../apps/api/src/fdx/statement-pdf.js';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createLogger, listen } from '../../apps/shared/src/index.js';
 import { loadApiConfig } from '../../apps/api/src/config.js';
-import { openApiDatabase } from '../../apps/api/src/data/open.js';
-import { createRateCounter } from '../../apps/api/src/data/rate-counter.js';
+import { openApiDatabase } from '../../apps/api/src/db/open.js';
+import { createRateCounter } from '../../apps/api/src/db/rate-counter.js';
 import { createServer } from '../../apps/api/src/server.js';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '../../apps/api/test/support.js';
 

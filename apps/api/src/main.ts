@@ -1,8 +1,8 @@
 import { configOrExit, createLogger, loadDotEnv, serve } from '@apps/shared';
 import { loadApiConfig } from './config.js';
-import { openApiDatabase } from './data/open.js';
-import { createRateCounter } from './data/rate-counter.js';
-import { seedIfEmpty } from './data/seed.js';
+import { openApiDatabase } from './db/open.js';
+import { createRateCounter } from './db/rate-counter.js';
+import { seedIfEmpty } from './demo/load.js';
 import { createServer } from './server.js';
 
 loadDotEnv('.env');

@@ -3,9 +3,9 @@ import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type L
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
-import { createRateCounter, type RateCounter } from './data/rate-counter.js';
-import { Repository } from './data/repository.js';
-import type { ApiSchema } from './data/schema.js';
+import { createRateCounter, type RateCounter } from './db/rate-counter.js';
+import { Repository } from './db/repository.js';
+import type { ApiSchema } from './db/schema.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';

@@ -1,7 +1,7 @@
 import { createLogger, listen, openDatabase } from '@apps/shared';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiSchema } from '../src/data/schema.js';
+import type { ApiSchema } from '../src/db/schema.js';
 import { createServer } from '../src/server.js';
 import { startApi, testConfig, type TestApi } from './support.js';
 

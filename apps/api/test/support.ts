@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { createLogger, listen, type Database } from '@apps/shared';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
-import { openApiDatabase } from '../src/data/open.js';
-import type { ApiSchema } from '../src/data/schema.js';
-import { seed } from '../src/data/seed.js';
-import { createRateCounter, type RateCounter } from '../src/data/rate-counter.js';
+import { openApiDatabase } from '../src/db/open.js';
+import type { ApiSchema } from '../src/db/schema.js';
+import { seed } from '../src/demo/load.js';
+import { createRateCounter, type RateCounter } from '../src/db/rate-counter.js';
 import { createServer } from '../src/server.js';
 
 export const ISSUER = 'https://op.test.example';

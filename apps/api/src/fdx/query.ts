@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { badRequest, invalidDateRange } from '../errors.js';
-import { DAY_MS, dayStart, historyStart } from '../data/generate.js';
+import { DAY_MS, dayStart, historyStart } from '../demo/generate.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireToken } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
-import type { Repository } from '../data/repository.js';
+import type { Repository } from '../db/repository.js';
 import type { rateLimit } from '../rate-limit.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';

@@ -1,6 +1,6 @@
-import type { CustomerRepository, OwnedAccount, StatementRow } from '../data/repository.js';
-import { DAY_MS } from '../data/generate.js';
-import { INSTITUTION } from '../data/seed-data.js';
+import type { CustomerRepository, OwnedAccount, StatementRow } from '../db/repository.js';
+import { DAY_MS } from '../demo/generate.js';
+import { INSTITUTION } from '../demo/seed-data.js';
 import { renderPdf, type PdfLine } from './pdf.js';
 
 /** Statements list at most this many transactions; the rest is summarised. */

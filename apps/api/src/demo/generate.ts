@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
 import { cents, createPrng, type Prng } from './prng.js';
 import type { SeedAccount } from './seed-data.js';
-import type { StatementTable, TransactionTable } from './schema.js';
+import type { StatementTable, TransactionTable } from '../db/schema.js';
 
 export const DAY_MS = 86_400_000;
 /** How far back the data goes, and how far back the API lets clients ask. */

@@ -12,7 +12,7 @@ import {
   type TransactionInsert,
 } from './generate.js';
 import { INSTITUTION, ROUTING_NUMBER, SEED_CUSTOMERS, type SeedAccount, type SeedCustomer, type SeedPerson } from './seed-data.js';
-import type { AccountTable, ApiSchema } from './schema.js';
+import type { AccountTable, ApiSchema } from '../db/schema.js';
 
 const OPENING_BALANCE: Record<string, number> = {
   CHECKING: 3200,
