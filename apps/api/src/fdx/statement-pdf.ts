@@ -1,5 +1,5 @@
 import type { CustomerRepository, OwnedAccount, StatementRow } from '../db/repository.js';
-import { DAY_MS } from '../demo/generate.js';
+import { DAY_MS } from '../dates.js';
 import { INSTITUTION } from '../demo/seed-data.js';
 import { renderPdf, type PdfLine } from './pdf.js';
 

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
-import { isoDate } from '../demo/generate.js';
+import { isoDate } from '../dates.js';
 import { badRequest, statementNotFound } from '../errors.js';
 import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
 import { parseCursor, parseLimit, parseRange, wholeHistory } from './query.js';
