@@ -64,6 +64,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       repository: new Repository(deps.database.db),
       verify,
       resourceMetadataUrl,
+      institutionName: config.institutionName,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,

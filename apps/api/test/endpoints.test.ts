@@ -39,6 +39,27 @@ describe('endpoints, errors and hygiene', () => {
     expect(text).toContain('Account ending in 8201');
   });
 
+  it('heads statement PDFs with the configured institution name (INSTITUTION_NAME)', async () => {
+    const statementPdf = async (target: TestApi) => {
+      const bearer = await target.token();
+      const list = (await (await target.get('/accounts/acc-10001-checking/statements?limit=1', bearer)).json()) as {
+        statements: Array<{ statementId: string }>;
+      };
+      const res = await target.get(`/accounts/acc-10001-checking/statements/${list.statements[0]!.statementId}`, bearer);
+      expect(res.status).toBe(200);
+      return Buffer.from(await res.arrayBuffer()).toString('latin1');
+    };
+    expect(await statementPdf(api)).toContain('(Open Finance Demo Bank)');
+    const named = await startApi({ env: { INSTITUTION_NAME: 'Prairie State Savings Bank' } });
+    try {
+      const text = await statementPdf(named);
+      expect(text).toContain('(Prairie State Savings Bank)');
+      expect(text).not.toContain('Open Finance Demo Bank');
+    } finally {
+      await named.close();
+    }
+  });
+
   it('answers an unknown statement with 404', async () => {
     const res = await api.get('/accounts/acc-10001-checking/statements/nope', token);
     expect(res.status).toBe(404);
