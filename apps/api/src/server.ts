@@ -6,7 +6,7 @@ import type { ApiConfig } from './config.js';
 import { createRateCounter, type RateCounter } from './db/rate-counter.js';
 import { Repository } from './db/repository.js';
 import type { ApiSchema } from './db/schema.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 import { rateLimit } from './rate-limit.js';
