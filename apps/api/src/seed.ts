@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { configOrExit, createLogger, loadDotEnv } from '@apps/shared';
 import { loadApiConfig } from './config.js';
-import { openApiDatabase } from './data/open.js';
-import { clearData, seed, seedVolume, VOLUME_ACCOUNT_ID } from './data/seed.js';
+import { openApiDatabase } from './db/open.js';
+import { clearData, seed, seedVolume, VOLUME_ACCOUNT_ID } from './demo/load.js';
 
 /**
  * `pnpm seed` seeds an empty database; `--reset` rebuilds it; `--transactions N` adds
