@@ -1,6 +1,7 @@
-// The compose files and Dockerfiles cannot be run here (no Docker engine), so they are checked
-// against the real project instead: ports, env names, health routes, published ports, secrets.
-// Everything iterates over apps/*/Dockerfile, so a new app is checked as soon as it has one.
+// The compose files and the Dockerfile cannot be run here (no Docker engine), so they are checked
+// against the real project instead: ports, env names, build args, health routes, published ports,
+// secrets. Everything iterates over the apps with a src/main.ts (the image runs dist/main.js), so a
+// new app is checked as soon as it has one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,14 +13,14 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
 
-const APPS = readdirSync(join(ROOT, 'apps')).filter((dir) => existsSync(join(ROOT, 'apps', dir, 'Dockerfile')));
+const APPS = readdirSync(join(ROOT, 'apps')).filter((dir) => existsSync(join(ROOT, 'apps', dir, 'src', 'main.ts')));
 
 /** Variables Node itself reads, not the app's config (so not in .env.example). */
 const RUNTIME_VARS = new Set(['NODE_EXTRA_CA_CERTS']);
 
 interface Service {
   image?: string;
-  build?: { context: string; dockerfile: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string | number> };
   env_file?: string[];
   environment?: Record<string, string | number>;
   ports?: string[];
@@ -39,6 +40,11 @@ function envExample(app: string) {
   // Optional variables are documented commented out; they count as known names.
   const names = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
   return { names, values: parseEnv(text) as Record<string, string> };
+}
+
+/** The default of `PORT: envPort(3001)` in apps/<app>/src/config.ts. */
+function configPort(app: string): string | undefined {
+  return /\bPORT:\s*envPort\((\d+)\)/.exec(read(`apps/${app}/src/config.ts`))?.[1];
 }
 
 /** `{$NAME:default}` defaults from the caddyfile. */
@@ -67,17 +73,25 @@ function upstreamsOf(doc: Compose, app: string): string[] {
   return String(value).split(/\s+/);
 }
 
-function dockerfile(app: string) {
-  const text = read(`apps/${app}/Dockerfile`);
-  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+/** The one Dockerfile: its global ARG defaults (before the first FROM) and its stages. */
+function dockerfile() {
+  const text = read('Dockerfile');
+  const [preamble = '', ...stages] = text.split(/^(?=FROM )/m);
+  const defaults = Object.fromEntries([...preamble.matchAll(/^ARG\s+([A-Z_]+)=(\S+)/gm)].map((m) => [m[1]!, m[2]!]));
+  const build = stages.find((stage) => /^FROM \S+ AS build$/m.test(stage)) ?? '';
+  const runtime = stages.at(-1) ?? '';
   return {
     text,
+    defaults,
+    stages,
+    build,
     runtime,
-    expose: [...runtime.matchAll(/^EXPOSE\s+(\d+)/gm)].map((m) => m[1]),
-    envPort: /\bPORT=(\d+)/.exec(runtime)?.[1],
+    expose: [...runtime.matchAll(/^EXPOSE\s+(\S+)/gm)].map((m) => m[1]),
+    envPort: /\bPORT=(\S+)/.exec(runtime)?.[1],
     user: /^USER\s+(\S+)/m.exec(runtime)?.[1],
   };
 }
+const DOCKERFILE = dockerfile();
 
 describe.each(Object.entries(FILES))('%s compose file (%s)', (kind, file) => {
   const doc = compose(file);
@@ -90,10 +104,27 @@ describe.each(Object.entries(FILES))('%s compose file (%s)', (kind, file) => {
   it('runs every app and Caddy', () => {
     expect(doc.services.caddy?.image).toMatch(/^caddy:2\b/);
     for (const app of APPS) expect(appServices.map((s) => s.app)).toContain(app);
-    for (const { app, service } of appServices) {
-      const image = service.build ? service.build.dockerfile : service.image;
-      expect(image, `${app} service builds or reuses its own image`).toContain(app);
-      if (service.build) expect(service.build).toEqual({ context: '.', dockerfile: `apps/${app}/Dockerfile` });
+    const built = new Map(appServices.filter((s) => s.service.build).map((s) => [s.service.image, s.app]));
+    for (const app of APPS) expect([...built.values()], `a ${app} service builds its image`).toContain(app);
+    for (const { name, app, service } of appServices) {
+      expect(service.image, `${name} names its image after ${app}`).toContain(app);
+      expect(built.get(service.image), `${name} builds or reuses its own image`).toBe(app);
+    }
+  });
+
+  it("builds each app from the one Dockerfile with that app's name and default port as build args", () => {
+    for (const { name, app, service } of appServices) {
+      if (!service.build) continue;
+      expect(service.build.context, name).toBe('.');
+      expect(service.build.dockerfile ?? 'Dockerfile', name).toBe('Dockerfile');
+      const args = Object.fromEntries(Object.entries(service.build.args ?? {}).map(([k, v]) => [k, String(v)]));
+      for (const arg of Object.keys(args)) {
+        expect(Object.keys(DOCKERFILE.defaults), `${name}: the Dockerfile declares ARG ${arg}`).toContain(arg);
+      }
+      expect(APPS, `${name}: APP names an app`).toContain(args.APP);
+      expect(args.APP, `${name} builds ${app}`).toBe(app);
+      expect(args.PORT, `${name}: PORT is apps/${app}'s default`).toBe(envExample(app).values.PORT);
+      expect(args.PORT, `${name}: PORT is the default in apps/${app}/src/config.ts`).toBe(configPort(app));
     }
   });
 
@@ -203,13 +234,44 @@ describe('docker-compose.prod.example.yml secrets', () => {
   });
 });
 
-describe.each(APPS)('apps/%s/Dockerfile', (app) => {
-  const file = dockerfile(app);
-  const { values } = envExample(app);
+describe('Dockerfile', () => {
+  const file = DOCKERFILE;
 
-  it('exposes and defaults to the port in .env.example', () => {
-    expect(file.expose).toEqual([values.PORT]);
-    expect(file.envPort).toBe(values.PORT);
+  it('is the only one: no app keeps its own', () => {
+    for (const dir of readdirSync(join(ROOT, 'apps'))) {
+      expect(existsSync(join(ROOT, 'apps', dir, 'Dockerfile')), `apps/${dir}/Dockerfile`).toBe(false);
+    }
+  });
+
+  it('defaults to an app and that app\'s port in .env.example', () => {
+    expect(APPS).toContain(file.defaults.APP);
+    expect(file.defaults.PORT).toBe(envExample(file.defaults.APP!).values.PORT);
+  });
+
+  it('exposes and defaults to the PORT build arg, and refuses a PORT that is not the app\'s', () => {
+    expect(file.expose).toEqual(['${PORT}']);
+    expect(file.envPort).toBe('${PORT}');
+    expect(file.build).toMatch(/grep -qx "PORT=\$\{PORT\}" "apps\/\$\{APP\}\/\.env\.example"/);
+  });
+
+  it('re-declares each build arg in every stage that uses it, before the first use', () => {
+    for (const stage of file.stages) {
+      const body = stage.slice(stage.indexOf('\n'));
+      for (const arg of Object.keys(file.defaults)) {
+        const use = new RegExp(`\\$\\{?${arg}\\b`).exec(body)?.index;
+        if (use === undefined) continue;
+        const declared = new RegExp(`^ARG\\s+${arg}\\b`, 'm').exec(body)?.index;
+        expect(declared, `${stage.split('\n')[0]} declares ARG ${arg}`).toBeDefined();
+        expect(declared!, `${stage.split('\n')[0]}: ARG ${arg} before its use`).toBeLessThan(use);
+      }
+    }
+  });
+
+  it('shares the dependency layers between apps: APP is declared after the install', () => {
+    const install = file.build.indexOf('--frozen-lockfile');
+    expect(file.build.indexOf('pnpm fetch')).toBeGreaterThan(-1);
+    expect(file.build.indexOf('pnpm fetch')).toBeLessThan(install);
+    expect(file.build.search(/^ARG APP\b/m)).toBeGreaterThan(install);
   });
 
   it('runs production dependencies as a non-root user with a health check', () => {
@@ -220,7 +282,16 @@ describe.each(APPS)('apps/%s/Dockerfile', (app) => {
     expect(file.user).not.toMatch(/^(root|0)(:|$)/);
     expect(file.runtime).toContain('NODE_ENV=production');
     expect(file.runtime).toMatch(/^HEALTHCHECK .*\/public\/health/ms);
+    // HEALTHCHECK does not expand build args: the port comes from the container's PORT.
+    expect(file.runtime).toMatch(/^HEALTHCHECK .*'http:\/\/127\.0\.0\.1:' \+ process\.env\.PORT \+ '\/public\/health'/ms);
     expect(file.runtime).toMatch(/^CMD \["node", "dist\/main\.js"\]/m);
+  });
+});
+
+describe.each(APPS)('apps/%s', (app) => {
+  it('defaults to the same port in src/config.ts and .env.example', () => {
+    expect(configPort(app), `PORT: envPort(...) in apps/${app}/src/config.ts`).toBeDefined();
+    expect(configPort(app)).toBe(envExample(app).values.PORT);
   });
 
   it('builds an app that mounts the shared health routes', () => {

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AccessToken } from './auth/verifier.js';
-import type { RateCounter } from './data/rate-counter.js';
+import type { RateCounter } from './db/rate-counter.js';
 import { tooManyRequests } from './errors.js';
 
 export interface RateLimits {

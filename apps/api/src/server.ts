@@ -3,10 +3,12 @@ import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type L
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
-import { createRateCounter, type RateCounter } from './data/rate-counter.js';
-import { Repository } from './data/repository.js';
-import type { ApiSchema } from './data/schema.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { openApiDatabase } from './db/open.js';
+import { createRateCounter, type RateCounter } from './db/rate-counter.js';
+import { Repository } from './db/repository.js';
+import type { ApiSchema } from './db/schema.js';
+import { seedIfEmpty } from './demo/load.js';
+import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 import { rateLimit } from './rate-limit.js';
@@ -17,7 +19,7 @@ export interface ApiDeps {
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
   /**
-   * Request counters for the rate limits; main.ts passes a batched one (RATE_LIMIT_SYNC_MS) and
+   * Request counters for the rate limits; startServer passes a batched one (RATE_LIMIT_SYNC_MS) and
    * closes it on shutdown. Default: exact, one upsert per request, nothing to close.
    */
   rateCounter?: RateCounter;
@@ -64,6 +66,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       repository: new Repository(deps.database.db),
       verify,
       resourceMetadataUrl,
+      institutionName: config.institutionName,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
@@ -73,4 +76,41 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** A running API: the app to serve and what it holds open, released by `close()`. */
+export interface ApiService {
+  app: Express;
+  database: Database<ApiSchema>;
+  rateCounter: RateCounter;
+  /** Flushes the rate counter, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the API's database (migrating it), seeds the demo customers into an empty one when
+ * SEED_ON_START says so, starts the batched rate counter and builds the app.
+ */
+export async function startServer(config: ApiConfig, logger: Logger): Promise<ApiService> {
+  const database = await openApiDatabase(config, logger);
+  if (config.seedOnStart) {
+    try {
+      const seeded = await seedIfEmpty(database.db);
+      if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+  const rateCounter = createRateCounter(config, database, logger);
+  const app = createServer(config, { logger, database, rateCounter });
+  return {
+    app,
+    database,
+    rateCounter,
+    close: async () => {
+      await rateCounter.close();
+      await database.close();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedIfEmpty } from '../src/data/seed.js';
+import { seedIfEmpty } from '../src/demo/load.js';
 import { startApi, type TestApi } from './support.js';
 
 describe('on PostgreSQL', () => {

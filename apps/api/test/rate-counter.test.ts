@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createTempDatabase, type TempDatabase } from '@apps/shared/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openApiDatabase } from '../src/data/open.js';
-import { RateCounter } from '../src/data/rate-counter.js';
+import { openApiDatabase } from '../src/db/open.js';
+import { RateCounter } from '../src/db/rate-counter.js';
 
 const WINDOW = 60_000;
 const T0 = 1_800_000_000_000 - (1_800_000_000_000 % WINDOW);
