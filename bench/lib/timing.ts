@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { RateCounter } from '../../apps/api/src/db/rate-counter.js';
+import { RateCounter } from '../../apps/shared/src/rate-limit.js';
 import type { ApiSchema } from '../../apps/api/src/db/schema.js';
 import type { Database } from '../../apps/shared/src/db.js';
 

@@ -1,17 +1,16 @@
 import express, { type Express } from 'express';
-import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type Logger } from '@apps/shared';
+import { apiSecurityHeaders, createRateCounter, healthRoutes, requestLogging, type Database, type Logger, type RateCounter } from '@apps/shared';
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
 import { openApiDatabase } from './db/open.js';
-import { createRateCounter, type RateCounter } from './db/rate-counter.js';
 import { Repository } from './db/repository.js';
 import type { ApiSchema } from './db/schema.js';
 import { seedIfEmpty } from './demo/load.js';
 import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
+import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
-import { rateLimit } from './rate-limit.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -25,6 +24,11 @@ export interface ApiDeps {
   rateCounter?: RateCounter;
   /** Clock for date windows (tests pin it). */
   now?: () => number;
+}
+
+/** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
+function createApiRateCounter(config: ApiConfig, deps: Pick<ApiDeps, 'database' | 'logger'>, syncMs: number): RateCounter {
+  return createRateCounter(deps.database.db, { table: 'rate_limit', windowMs: config.rateLimit.windowMs, syncMs, logger: deps.logger });
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
@@ -46,7 +50,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       ? rateLimit({
           limits,
           now,
-          counter: deps.rateCounter ?? createRateCounter(config, deps.database, deps.logger, { syncMs: 0 }),
+          counter: deps.rateCounter ?? createApiRateCounter(config, deps, 0),
         })
       : undefined;
 
@@ -102,7 +106,7 @@ export async function startServer(config: ApiConfig, logger: Logger): Promise<Ap
       throw err;
     }
   }
-  const rateCounter = createRateCounter(config, database, logger);
+  const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
   const app = createServer(config, { logger, database, rateCounter });
   return {
     app,

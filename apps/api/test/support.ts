@@ -3,10 +3,9 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, listen, type Database } from '@apps/shared';
+import { createLogger, listen, type Database, type RateCounter } from '@apps/shared';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
-import type { RateCounter } from '../src/db/rate-counter.js';
 import type { ApiSchema } from '../src/db/schema.js';
 import { startServer } from '../src/server.js';
 

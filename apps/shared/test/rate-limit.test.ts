@@ -44,11 +44,89 @@ const engines = [
   { name: 'PostgreSQL', open: onPostgres },
 ];
 
-function stored(db: Kysely<unknown>, key: string, table = 'rate_limit') {
+function storedIn(db: Kysely<unknown>, key: string, table = 'rate_limit') {
   return sql<{ hits: number; window_start: number }>`select hits, window_start from ${sql.table(table)} where key = ${key} order by window_start`
     .execute(db)
     .then((r) => r.rows.map((row) => [Number(row.window_start), Number(row.hits)]));
 }
+
+describe.each(engines)('batched rate counter on $name', (engine) => {
+  let opened: Awaited<ReturnType<typeof onSqlite>>;
+  beforeAll(async () => {
+    opened = await engine.open();
+  });
+  afterAll(() => opened.cleanup());
+
+  const stored = async (key: string) =>
+    (await sql<{ hits: number; window_start: number }>`select hits, window_start from rate_limit where key = ${key}`.execute(opened.database.db)).rows.map((r) => [
+      Number(r.window_start),
+      Number(r.hits),
+    ]);
+
+  it('returns running totals per key without a statement per hit, and stores them in one flush', async () => {
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    for (let i = 1; i <= 5; i++) expect((await counter.hit(['ip:a', 'client:x'], T0 + i)).get('ip:a')).toBe(i);
+    expect((await counter.hit(['client:x'], T0 + 10)).get('client:x')).toBe(6);
+    expect(await stored('client:x')).toEqual([]);
+    await counter.close();
+    expect(await stored('client:x')).toEqual([[T0, 6]]);
+    expect(await stored('ip:a')).toEqual([[T0, 5]]);
+  });
+
+  it('starts from zero in a new window and does not carry unflushed hits of the old one into it', async () => {
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    await counter.hit(['ip:w'], T0 + 1);
+    await counter.hit(['ip:w'], T0 + 2);
+    expect((await counter.hit(['ip:w'], T0 + WINDOW)).get('ip:w')).toBe(1);
+    await counter.close();
+    expect(await stored('ip:w')).toEqual([[T0 + WINDOW, 1]]);
+  });
+
+  it('keeps the hits of a failed flush and adds them with the next one', async () => {
+    const errors: string[] = [];
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000, onError: (_err, what) => errors.push(what) });
+    await counter.hit(['ip:f'], T0 + 1);
+    await sql`alter table rate_limit rename to rate_limit_away`.execute(opened.database.db);
+    try {
+      await counter.flush();
+    } finally {
+      await sql`alter table rate_limit_away rename to rate_limit`.execute(opened.database.db);
+    }
+    // The window's background cleanup may also have run into the renamed table; only the flush matters here.
+    expect(errors.filter((what) => what === 'flush')).toEqual(['flush']);
+    expect((await counter.hit(['ip:f'], T0 + 2)).get('ip:f')).toBe(2);
+    await counter.close();
+    expect(await stored('ip:f')).toEqual([[T0, 2]]);
+  });
+
+  it('learns the other instances\' hits from its own flush', async () => {
+    const one = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    const two = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    for (let i = 0; i < 3; i++) await one.hit(['client:shared'], T0 + i);
+    await one.flush();
+    await two.hit(['client:shared'], T0 + 5);
+    await two.flush();
+    expect((await two.hit(['client:shared'], T0 + 6)).get('client:shared')).toBe(5);
+    await one.close();
+    await two.close();
+    expect(await stored('client:shared')).toEqual([[T0, 5]]);
+  });
+
+  it('flushes on its own every interval', async () => {
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 20 });
+    await counter.hit(['ip:timer'], T0 + 1);
+    await expect.poll(() => stored('ip:timer'), { timeout: 2000 }).toEqual([[T0, 1]]);
+    await counter.close();
+  });
+
+  it('stores many keys of one interval (more rows than one statement takes)', async () => {
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    for (let i = 0; i < 1200; i++) await counter.hit([`ip:many-${i}`], T0 + 1);
+    await counter.close();
+    const { rows } = await sql<{ n: number }>`select count(*) as n from rate_limit where key like 'ip:many-%'`.execute(opened.database.db);
+    expect(Number(rows[0]!.n)).toBe(1200);
+  });
+});
 
 describe.each(engines)('exact rate counter on $name', (engine) => {
   let opened: Awaited<ReturnType<typeof onSqlite>>;
@@ -70,7 +148,7 @@ describe.each(engines)('exact rate counter on $name', (engine) => {
       totals.push((await two.hit(['client:e'], T0 + i)).get('client:e')!);
     }
     expect(totals).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await stored(db, 'client:e')).toEqual([[T0, 6]]);
+    expect(await storedIn(db, 'client:e')).toEqual([[T0, 6]]);
   });
 
   it('counts hits on several keys in one statement and stays exact under concurrent hits', async () => {
@@ -89,7 +167,7 @@ describe.each(engines)('exact rate counter on $name', (engine) => {
     expect(await counter.peek('login:failures:p', T0 + WINDOW)).toBe(0);
     await counter.reset('login:failures:p');
     expect(await counter.peek('login:failures:p', T0 + 2)).toBe(0);
-    expect(await stored(db, 'login:failures:p')).toEqual([]);
+    expect(await storedIn(db, 'login:failures:p')).toEqual([]);
     expect((await counter.hit(['login:failures:p'], T0 + 3)).get('login:failures:p')).toBe(1);
   });
 
@@ -98,7 +176,7 @@ describe.each(engines)('exact rate counter on $name', (engine) => {
     await counter.hit(['ip:w'], T0 + WINDOW - 1);
     await counter.hit(['ip:w'], T0 + WINDOW - 1);
     expect((await counter.hit(['ip:w'], T0 + WINDOW)).get('ip:w')).toBe(1);
-    await expect.poll(() => stored(db, 'ip:w', 'durable_limit')).toEqual([[T0 + WINDOW, 1]]);
+    await expect.poll(() => storedIn(db, 'ip:w', 'durable_limit')).toEqual([[T0 + WINDOW, 1]]);
   });
 
   it('refuses to peek or reset when batched (hits of other instances may not be in the table yet)', async () => {

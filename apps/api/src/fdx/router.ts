@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { requireToken } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
 import type { Repository } from '../db/repository.js';
-import type { rateLimit } from '../rate-limit.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
 import { customerRoutes } from './customers.js';
+import type { rateLimit } from './rate-limit.js';
 import { statementRoutes } from './statements.js';
 import { transactionRoutes } from './transactions.js';
 
