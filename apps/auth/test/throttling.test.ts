@@ -8,6 +8,12 @@ import { ENGINES, createTestStore, type TestStore } from './helpers/db.js';
 import { Browser, pkcePair, tokenRequest } from './helpers/flow.js';
 import { basic } from './helpers/http.js';
 
+/** Limits count in fixed windows aligned to the clock: waits for the next window unless `marginMs` still fits in this one. */
+async function awayFromWindowEnd(windowMs: number, marginMs: number): Promise<void> {
+  const intoWindow = Date.now() % windowMs;
+  if (intoWindow > windowMs - marginMs) await new Promise((r) => setTimeout(r, windowMs - intoWindow + 50));
+}
+
 async function loginPage(browser: Browser) {
   return browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: randomBytes(4).toString('hex') }));
 }
@@ -34,6 +40,7 @@ describe.each(ENGINES)('login lockout and rate limits on %s (shared by instances
   });
 
   it('locks an account after repeated failures on one instance, and the lock holds on another', async () => {
+    await awayFromWindowEnd(900_000, 5_000);
     const browser = new Browser(a.issuer);
     for (let i = 0; i < 3; i++) {
       const res = await browser.login(await loginPage(browser), 'user2@example.test', `wrong-${i}`);
@@ -87,9 +94,7 @@ describe.each(ENGINES)('batched token rate limits on %s (the default)', (engine)
 
   it('is exact on one instance, reaches the other within the sync interval, and audits once per window', async () => {
     // Fixed windows: start right after a window boundary so the whole test fits in one window.
-    const windowMs = 60_000;
-    const intoWindow = Date.now() % windowMs;
-    if (intoWindow > windowMs - 10_000) await new Promise((r) => setTimeout(r, windowMs - intoWindow + 50));
+    await awayFromWindowEnd(60_000, 10_000);
     const onA: number[] = [];
     for (let i = 0; i < 6; i++) onA.push((await refresh(a.issuer)).status);
     expect(onA).toEqual([400, 400, 400, 400, 429, 429]);
@@ -134,6 +139,7 @@ describe('login rate limit per IP', () => {
   });
 
   it('answers 429 with Retry-After once an IP exceeds its login attempts', async () => {
+    await awayFromWindowEnd(60_000, 5_000);
     const browser = new Browser(auth.issuer);
     const statuses: number[] = [];
     for (const email of ['a@example.test', 'b@example.test', 'c@example.test']) {

@@ -78,15 +78,14 @@ export class RateCounter {
   async hit(keys: readonly string[], now: number): Promise<Map<string, number>> {
     const window = this.windowOf(now);
     if (window !== this.lastCleanup) this.dropBefore(window);
-    return this.syncMs > 0 ? this.hitBatched(keys, window) : this.upsert(keys.map((key) => [key, 1] as const), window);
+    return this.exact ? this.upsert(keys.map((key) => [key, 1] as const), window) : this.hitBatched(keys, window);
   }
 
   /** The key's count in the window containing `now`, without counting a hit (exact mode). */
   async peek(key: string, now: number): Promise<number> {
     this.assertExact('peek');
-    const { rows } = await sql<{ hits: number }>`select hits from ${sql.table(this.table)} where key = ${key} and window_start = ${this.windowOf(now)}`.execute(
-      this.db,
-    );
+    const table = sql.table(this.table);
+    const { rows } = await sql<{ hits: number }>`select hits from ${table} where key = ${key} and window_start = ${this.windowOf(now)}`.execute(this.db);
     return Number(rows[0]?.hits ?? 0);
   }
 
