@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { RateCounter } from '../../apps/api/src/data/rate-counter.js';
-import type { ApiSchema } from '../../apps/api/src/data/schema.js';
+import { RateCounter } from '../../apps/shared/src/rate-limit.js';
+import type { ApiSchema } from '../../apps/api/src/db/schema.js';
 import type { Database } from '../../apps/shared/src/db.js';
 
 /** Runs `fn` repeatedly for about `ms`, one call at a time, after a short warm-up; returns calls and mean ms. */

@@ -4,7 +4,7 @@ import type { BenchModule } from '../lib/context.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
 import { rateCounterMicros } from '../lib/timing.js';
-import { openApiDatabase } from '../../apps/api/src/data/open.js';
+import { openApiDatabase } from '../../apps/api/src/db/open.js';
 
 const row = (name: string, bytes: number | undefined, r: LoadResult, vsBare: number | null) => ({
   case: name,

@@ -1,6 +1,7 @@
-import { openApiDatabase } from '../../apps/api/src/data/open.js';
-import { Repository } from '../../apps/api/src/data/repository.js';
-import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/data/seed.js';
+import { openApiDatabase } from '../../apps/api/src/db/open.js';
+import { Repository } from '../../apps/api/src/db/repository.js';
+import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/demo/load.js';
+import { INSTITUTION } from '../../apps/api/src/demo/seed-data.js';
 import { createTokenVerifier } from '../../apps/api/src/auth/verifier.js';
 import { renderStatementPdf } from '../../apps/api/src/fdx/statement-pdf.js';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
@@ -35,7 +36,7 @@ async function statementPdfTime(dataDir: string, ms: number) {
     if (!row) throw new Error('no statement to render');
     let bytes = 0;
     const timing = await repeat(ms, async () => {
-      bytes = (await renderStatementPdf(repo, account, row)).length;
+      bytes = (await renderStatementPdf(repo, account, row, INSTITUTION.name)).length;
     });
     return { ...timing, bytes };
   } finally {

@@ -7,9 +7,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createLogger, listen } from '../../apps/shared/src/index.js';
 import { loadApiConfig } from '../../apps/api/src/config.js';
-import { openApiDatabase } from '../../apps/api/src/data/open.js';
-import { createRateCounter } from '../../apps/api/src/data/rate-counter.js';
-import { createServer } from '../../apps/api/src/server.js';
+import { startServer } from '../../apps/api/src/server.js';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
 
 export interface ApiTargetInfo {
@@ -37,6 +35,8 @@ const config = loadApiConfig({
   JWKS_URI: jwks.url,
   CURSOR_SECRET: 'bench-cursor-secret-0123456789-abcdefghijklmnop',
   DATA_DIR: dataDir,
+  // The data directory (or database) is seeded before the target starts.
+  SEED_ON_START: 'false',
   ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   // Limits far above the load, so the counter is paid for on every request but never trips.
   RATE_LIMIT_PER_CLIENT: limited ? '1000000000' : '0',
@@ -44,10 +44,9 @@ const config = loadApiConfig({
   ...(process.env.BENCH_RATE_LIMIT_SYNC_MS ? { RATE_LIMIT_SYNC_MS: process.env.BENCH_RATE_LIMIT_SYNC_MS } : {}),
 });
 const logger = createLogger({ name: 'api', level: config.logLevel });
-const database = await openApiDatabase(config, logger);
-// Wired as main.ts does: a batched counter (RATE_LIMIT_SYNC_MS, default 250 ms), unless BENCH_RATE_LIMIT_SYNC_MS says otherwise.
-const rateCounter = createRateCounter(config, database, logger);
-const api = await listen(createServer(config, { logger, database, rateCounter }), '127.0.0.1', 0);
+// Started as main.ts does: a batched counter (RATE_LIMIT_SYNC_MS, default 250 ms), unless BENCH_RATE_LIMIT_SYNC_MS says otherwise.
+const service = await startServer(config, logger);
+const api = await listen(service.app, '127.0.0.1', 0);
 const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
 const token = await signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
 

@@ -18,6 +18,7 @@ const schema = z
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
     SEED_ON_START: envBoolean(true),
+    INSTITUTION_NAME: z.string().trim().min(1).default('Open Finance Demo Bank'),
     RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
     RATE_LIMIT_PER_IP: envInt(6000, 0),
@@ -39,6 +40,7 @@ const schema = z
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     seedOnStart: e.SEED_ON_START,
+    institutionName: e.INSTITUTION_NAME,
     rateLimit: {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
       perClient: e.RATE_LIMIT_PER_CLIENT,

@@ -1,4 +1,5 @@
-import { AppError } from '@apps/shared';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { AppError, httpStatusOf, isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
 
 /**
  * The FDX error model: one class, one JSON shape `{ code, message, debugMessage? }`.
@@ -59,6 +60,9 @@ export const accountClosed = () =>
 export const accountRestricted = () =>
   new FdxError(403, FdxCode.accountRestricted, 'Access forbidden', { debugMessage: 'Account is locked' });
 
+export const requestTooLarge = () =>
+  new FdxError(413, FdxCode.invalidInput, 'Request too large', { debugMessage: 'The request body is too large' });
+
 export const routeNotFound = () =>
   new FdxError(404, 404, 'Not found', { debugMessage: 'No such resource' });
 
@@ -78,3 +82,31 @@ export const tooManyRequests = (retryAfterSeconds: number) =>
 
 export const internalError = () =>
   new FdxError(500, FdxCode.internalError, 'Internal server error');
+
+export const notFound: RequestHandler = (_req, _res, next) => next(routeNotFound());
+
+function toFdxError(err: unknown): FdxError {
+  if (err instanceof FdxError) return err;
+  if (isDatabaseUnavailable(err)) return subsystemUnavailable(err);
+  const status = httpStatusOf(err);
+  if (status === 413) return requestTooLarge();
+  if (status !== undefined && status < 500) return badRequest('The request could not be understood');
+  return internalError();
+}
+
+/**
+ * The one translation of errors to the wire: an FDX error object with its status, never a
+ * stack trace or an internal message. Express only treats 4-parameter functions as error handlers.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const fdx = toFdxError(err);
+    const log = requestLog(req, logger);
+    if (fdx.status >= 500) log.error({ err, fdxCode: fdx.fdxCode }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(fdx.status).set(fdx.headers).set('Cache-Control', 'no-store').json(fdx.toJSON());
+  };
+}

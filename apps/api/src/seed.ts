@@ -1,17 +1,27 @@
 import { parseArgs } from 'node:util';
 import { configOrExit, createLogger, loadDotEnv } from '@apps/shared';
 import { loadApiConfig } from './config.js';
-import { openApiDatabase } from './data/open.js';
-import { clearData, seed, seedVolume, VOLUME_ACCOUNT_ID } from './data/seed.js';
+import { openApiDatabase } from './db/open.js';
+import { clearData, seed, seedVolume, VOLUME_ACCOUNT_ID } from './demo/load.js';
 
 /**
  * `pnpm seed` seeds an empty database; `--reset` rebuilds it; `--transactions N` adds
  * N benchmark transactions to the demo checking account.
  */
 loadDotEnv('.env');
-const { values } = parseArgs({
-  options: { reset: { type: 'boolean', default: false }, transactions: { type: 'string' } },
-});
+// `pnpm --filter @apps/api seed -- --reset` hands the script a leading `--`; it separates nothing here.
+const argv = process.argv.slice(2);
+const USAGE = 'usage: pnpm seed [--reset] [--transactions N]\n';
+let values: { reset: boolean; transactions?: string | undefined };
+try {
+  ({ values } = parseArgs({
+    args: argv[0] === '--' ? argv.slice(1) : argv,
+    options: { reset: { type: 'boolean', default: false }, transactions: { type: 'string' } },
+  }));
+} catch (err) {
+  process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
 const volume = values.transactions === undefined ? 0 : Number(values.transactions);
 if (!Number.isInteger(volume) || volume < 0) {
   process.stderr.write('--transactions must be a non-negative integer\n');

@@ -1,15 +1,16 @@
 import express, { type Express } from 'express';
-import { apiSecurityHeaders, healthRoutes, requestLogging, type Database, type Logger } from '@apps/shared';
+import { apiSecurityHeaders, createRateCounter, healthRoutes, requestLogging, type Database, type Logger, type RateCounter } from '@apps/shared';
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
-import { createRateCounter, type RateCounter } from './data/rate-counter.js';
-import { Repository } from './data/repository.js';
-import type { ApiSchema } from './data/schema.js';
-import { errorHandler, notFound } from './error-handler.js';
+import { openApiDatabase } from './db/open.js';
+import { Repository } from './db/repository.js';
+import type { ApiSchema } from './db/schema.js';
+import { seedIfEmpty } from './demo/load.js';
+import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
+import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
-import { rateLimit } from './rate-limit.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -17,12 +18,17 @@ export interface ApiDeps {
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
   /**
-   * Request counters for the rate limits; main.ts passes a batched one (RATE_LIMIT_SYNC_MS) and
+   * Request counters for the rate limits; startServer passes a batched one (RATE_LIMIT_SYNC_MS) and
    * closes it on shutdown. Default: exact, one upsert per request, nothing to close.
    */
   rateCounter?: RateCounter;
   /** Clock for date windows (tests pin it). */
   now?: () => number;
+}
+
+/** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
+function createApiRateCounter(config: ApiConfig, deps: Pick<ApiDeps, 'database' | 'logger'>, syncMs: number): RateCounter {
+  return createRateCounter(deps.database.db, { table: 'rate_limit', windowMs: config.rateLimit.windowMs, syncMs, logger: deps.logger });
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
@@ -44,7 +50,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       ? rateLimit({
           limits,
           now,
-          counter: deps.rateCounter ?? createRateCounter(config, deps.database, deps.logger, { syncMs: 0 }),
+          counter: deps.rateCounter ?? createApiRateCounter(config, deps, 0),
         })
       : undefined;
 
@@ -64,6 +70,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       repository: new Repository(deps.database.db),
       verify,
       resourceMetadataUrl,
+      institutionName: config.institutionName,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
@@ -73,4 +80,41 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(notFound);
   app.use(errorHandler(deps.logger));
   return app;
+}
+
+/** A running API: the app to serve and what it holds open, released by `close()`. */
+export interface ApiService {
+  app: Express;
+  database: Database<ApiSchema>;
+  rateCounter: RateCounter;
+  /** Flushes the rate counter, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the API's database (migrating it), seeds the demo customers into an empty one when
+ * SEED_ON_START says so, starts the batched rate counter and builds the app.
+ */
+export async function startServer(config: ApiConfig, logger: Logger): Promise<ApiService> {
+  const database = await openApiDatabase(config, logger);
+  if (config.seedOnStart) {
+    try {
+      const seeded = await seedIfEmpty(database.db);
+      if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
+  const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
+  const app = createServer(config, { logger, database, rateCounter });
+  return {
+    app,
+    database,
+    rateCounter,
+    close: async () => {
+      await rateCounter.close();
+      await database.close();
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { createLogger, listen, openDatabase } from '@apps/shared';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiSchema } from '../src/data/schema.js';
+import type { ApiSchema } from '../src/db/schema.js';
 import { createServer } from '../src/server.js';
 import { startApi, testConfig, type TestApi } from './support.js';
 
@@ -37,6 +37,27 @@ describe('endpoints, errors and hygiene', () => {
       expect(text.slice(offset, offset + `${i + 1} 0 obj`.length)).toBe(`${i + 1} 0 obj`);
     });
     expect(text).toContain('Account ending in 8201');
+  });
+
+  it('heads statement PDFs with the configured institution name (INSTITUTION_NAME)', async () => {
+    const statementPdf = async (target: TestApi) => {
+      const bearer = await target.token();
+      const list = (await (await target.get('/accounts/acc-10001-checking/statements?limit=1', bearer)).json()) as {
+        statements: Array<{ statementId: string }>;
+      };
+      const res = await target.get(`/accounts/acc-10001-checking/statements/${list.statements[0]!.statementId}`, bearer);
+      expect(res.status).toBe(200);
+      return Buffer.from(await res.arrayBuffer()).toString('latin1');
+    };
+    expect(await statementPdf(api)).toContain('(Open Finance Demo Bank)');
+    const named = await startApi({ env: { INSTITUTION_NAME: 'Prairie State Savings Bank' } });
+    try {
+      const text = await statementPdf(named);
+      expect(text).toContain('(Prairie State Savings Bank)');
+      expect(text).not.toContain('Open Finance Demo Bank');
+    } finally {
+      await named.close();
+    }
   });
 
   it('answers an unknown statement with 404', async () => {

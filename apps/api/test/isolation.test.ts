@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEED_CUSTOMERS } from '../src/data/seed-data.js';
+import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
 import { startApi, type TestApi } from './support.js';
 
 const OTHER_ACCOUNTS = SEED_CUSTOMERS.find((c) => c.id === 'cust-10001')!.accounts.map((a) => a.id);

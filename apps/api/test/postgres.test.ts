@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
-import { seedIfEmpty } from '../src/data/seed.js';
+import { seedIfEmpty } from '../src/demo/load.js';
 import { startApi, type TestApi } from './support.js';
 
 describe('on PostgreSQL', () => {

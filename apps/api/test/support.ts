@@ -2,14 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, listen, type Database } from '@apps/shared';
+import { createLogger, listen, type Database, type RateCounter } from '@apps/shared';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey, type TokenOptions } from '@kit/harness/jwks';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
-import { openApiDatabase } from '../src/data/open.js';
-import type { ApiSchema } from '../src/data/schema.js';
-import { seed } from '../src/data/seed.js';
-import { createRateCounter, type RateCounter } from '../src/data/rate-counter.js';
-import { createServer } from '../src/server.js';
+import type { ApiSchema } from '../src/db/schema.js';
+import { startServer } from '../src/server.js';
 
 export function testConfig(env: Record<string, string> = {}): ApiConfig {
   return loadApiConfig({
@@ -45,17 +42,16 @@ export async function startApi(
     JWKS_URI: jwks.url,
     DATA_DIR: dir,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    SEED_ON_START: String(options.seeded !== false),
     ...options.env,
   });
-  const database = await openApiDatabase(config);
-  if (options.seeded !== false) await seed(database.db);
   const logger = options.logLines
     ? createLogger({ name: 'api', level: 'debug' }, { write: (line: string) => void options.logLines!.push(line) })
     : createLogger({ name: 'api', level: 'silent' });
-  // As main.ts wires it: the counter batches per RATE_LIMIT_SYNC_MS and is flushed on close.
-  const rateCounter = createRateCounter(config, database, logger);
-  const app = createServer(config, { logger, database, rateCounter });
-  const server = await listen(app, '127.0.0.1', 0);
+  // As main.ts starts it: the counter batches per RATE_LIMIT_SYNC_MS and is flushed on close.
+  const service = await startServer(config, logger);
+  const { database, rateCounter } = service;
+  const server = await listen(service.app, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const base = `${url}/api/fdx/v6`;
   return {
@@ -74,8 +70,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await jwks.close();
-      await rateCounter.close();
-      await database.close();
+      await service.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
+import { createRateCounter, healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import { seedDemoUsers } from './demo/demo-users.js';
 import { UserRepository } from './accounts/users.js';
@@ -17,8 +17,7 @@ import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { registrationCap } from './provider/registration-cap.js';
 import { LoginGuard } from './security/login-guard.js';
-import { RateLimiter } from './security/rate-limiter.js';
-import { createTokenRateCounter, tokenRateLimit } from './security/token-rate-limit.js';
+import { tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
 
 export interface AuthDeps {
@@ -27,7 +26,7 @@ export interface AuthDeps {
   provider: Provider;
   users: UserRepository;
   audit: AuditLog;
-  /** Token endpoint counters (createTokenRateCounter); the caller flushes and closes it. */
+  /** Token endpoint counters (table token_rate_limit); the caller flushes and closes them. */
   tokenCounter: RateCounter;
 }
 
@@ -50,13 +49,12 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   const formActionOrigins = staticClientOrigins(config);
   // Interaction pages replace this CSP with one that also allows their client's redirect origin.
   app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
-  const limiter = new RateLimiter(database.db);
   app.use(
     interactionRoutes({
       provider,
       users: deps.users,
       audit,
-      guard: new LoginGuard(limiter, config),
+      guard: new LoginGuard(database.db, config, deps.logger),
       csrf: new CsrfTokens(config.cookieKeys),
       formActionOrigins,
     }),
@@ -107,7 +105,13 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     }
     const provider = createProvider(config, { db: database.db, users, keys, logger, memoryAdapter: options.memoryAdapter });
     wireProviderEvents(provider, audit, logger);
-    const tokenCounter = createTokenRateCounter(config, database.db, logger);
+    // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
+    const tokenCounter = createRateCounter(database.db, {
+      table: 'token_rate_limit',
+      windowMs: config.rateLimits.windowSeconds * 1000,
+      syncMs: config.rateLimits.tokenSyncMs,
+      logger,
+    });
     const app = createServer(config, { logger, database, provider, users, audit, tokenCounter });
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
     return {

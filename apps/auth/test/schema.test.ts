@@ -1,11 +1,20 @@
-import { migrate, openDatabase } from '@apps/shared';
+import { createLogger, migrate, openDatabase } from '@apps/shared';
 import { sql, type Kysely } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { Migration } from 'kysely/migration';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { KyselyAdapter } from '../src/db/kysely-adapter.js';
 import { migrations } from '../src/db/migrations.js';
 import { authDatabaseConfig } from '../src/db/open.js';
 import type { AuthSchema } from '../src/db/schema.js';
+import { sweepExpired } from '../src/db/sweeper.js';
+import { AccountLocked } from '../src/errors.js';
+import { LoginGuard } from '../src/security/login-guard.js';
+
+/** The migrations a database of an older release has applied: those named before `name`, or up to it. */
+function migrationsBefore(name: string, inclusive = false): Record<string, Migration> {
+  return Object.fromEntries(Object.entries(migrations).filter(([n]) => n < name || (inclusive && n === name)));
+}
 
 /** The query plan of `query` as text, with sequential scans discouraged so a usable index shows. */
 async function planOf(db: Kysely<AuthSchema>, engine: string, query: string): Promise<string> {
@@ -32,6 +41,7 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
   let store: TestStore | undefined;
   let close: (() => Promise<void>) | undefined;
   afterEach(async () => {
+    vi.useRealTimers();
     await close?.();
     await store?.cleanup();
   });
@@ -40,15 +50,15 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
     store = await createTestStore(engine);
     const database = openDatabase<AuthSchema>(authDatabaseConfig(store.config));
     close = () => database.close();
-    const { '0003_partial_lookup_indexes': partial, ...before } = migrations;
+    const partial = migrations['0003_partial_lookup_indexes'];
     expect(partial).toBeDefined();
-    await migrate(database.db, before);
+    await migrate(database.db, migrationsBefore('0003_partial_lookup_indexes'));
     const adapter = (model: string) => new KyselyAdapter(database.db, model);
     await adapter('Session').upsert('s1', { uid: 'uid-1', accountId: 'cust-1' }, 600);
     await adapter('DeviceCode').upsert('d1', { userCode: 'WXYZ-1234', grantId: 'g1' }, 600);
     await adapter('RefreshToken').upsert('r1', { grantId: 'g1' }, 600);
 
-    expect(await migrate(database.db, migrations)).toEqual(['0003_partial_lookup_indexes']);
+    expect(await migrate(database.db, migrationsBefore('0003_partial_lookup_indexes', true))).toEqual(['0003_partial_lookup_indexes']);
 
     // Nothing stored is lost, and the lookups still find their rows…
     expect(await adapter('Session').findByUid('uid-1')).toEqual({ uid: 'uid-1', accountId: 'cust-1' });
@@ -65,5 +75,46 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
     expect(
       await planOf(database.db, engine, `select payload from oidc_models where model = 'DeviceCode' and user_code = 'WXYZ-1234'`),
     ).toContain('oidc_models_user_code_partial');
+  });
+
+  it('upgrades a database whose login limits are in rate_limits: logins count in their new tables, old rows are still swept', async () => {
+    store = await createTestStore(engine);
+    const database = openDatabase<AuthSchema>(authDatabaseConfig(store.config));
+    close = () => database.close();
+    await migrate(database.db, migrationsBefore('0004_login_counters'));
+    // Windows are aligned to the clock: start one well inside a lockout window (and a login window).
+    const now = Math.ceil(Date.now() / 900_000) * 900_000 + 1_000;
+    vi.useFakeTimers({ toFake: ['Date'], now });
+    await database.db
+      .insertInto('rate_limits')
+      .values([
+        { key: 'login:ip:192.0.2.1', count: 2, reset_at: now - 1 },
+        { key: 'login:failures:user1@example.test', count: 1, reset_at: now + 60_000 },
+      ])
+      .execute();
+
+    expect(await migrate(database.db, migrations)).toEqual(['0004_login_counters']);
+
+    const config = {
+      lockout: { threshold: 2, windowSeconds: 900 },
+      rateLimits: { windowSeconds: 60, loginPerIp: 30, loginPerAccount: 10, tokenPerIp: 300, tokenPerClient: 300, tokenSyncMs: 0 },
+    };
+    const guard = new LoginGuard(database.db, config, createLogger({ name: 'auth', level: 'silent' }));
+    await guard.admit('192.0.2.1', 'user2@example.test');
+    expect(await guard.failed('user2@example.test')).toBe(false);
+    expect(await guard.failed('User2@example.test')).toBe(true);
+    await expect(guard.admit('192.0.2.1', 'user2@example.test')).rejects.toBeInstanceOf(AccountLocked);
+    await guard.succeeded('user2@example.test');
+    await guard.admit('192.0.2.1', 'user2@example.test');
+    const counted = await sql<{ key: string; hits: number }>`select key, hits from login_rate_limit order by key`.execute(database.db);
+    expect(counted.rows.map((r) => [r.key, Number(r.hits)])).toEqual([
+      ['login:account:user2@example.test', 2],
+      ['login:ip:192.0.2.1', 2],
+    ]);
+
+    // What an instance of the older release wrote stays until the sweeper finds its window spent.
+    expect(await sweepExpired(database.db, now)).toBe(1);
+    expect(await database.db.selectFrom('rate_limits').select('key').execute()).toEqual([{ key: 'login:failures:user1@example.test' }]);
+    vi.useRealTimers();
   });
 });

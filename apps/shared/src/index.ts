@@ -1,3 +1,4 @@
+export * from './cli.js';
 export * from './config.js';
 export * from './db.js';
 export * from './errors.js';
@@ -5,4 +6,4 @@ export * from './http.js';
 export * from './lifecycle.js';
 export * from './logger.js';
 export * from './security.js';
-export * from './rate-counter.js';
+export * from './rate-limit.js';

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { CustomerRepository, OwnedAccount } from '../data/repository.js';
+import type { CustomerRepository, OwnedAccount } from '../db/repository.js';
 import { accountClosed, accountNotFound, accountRestricted } from '../errors.js';
 import type { CursorCodec } from './cursor.js';
 

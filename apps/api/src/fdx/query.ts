@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { badRequest, invalidDateRange } from '../errors.js';
-import { DAY_MS, dayStart, historyStart } from '../data/generate.js';
+import { DAY_MS, HISTORY_MONTHS, dayStart, historyStart } from '../dates.js';
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 500;
@@ -85,7 +85,7 @@ export function parseRange(req: Request, now: number, defaultRange: (today: numb
   if (from === undefined && to === undefined) return defaultRange(today);
   if (from === undefined || to === undefined) throw invalidDateRange('Send both a start and an end, or neither');
   if (from > to) throw invalidDateRange('The start is after the end');
-  if (from < historyStart(today)) throw invalidDateRange('The start is older than the 24 months of history this provider supports');
+  if (from < historyStart(today)) throw invalidDateRange(`The start is older than the ${HISTORY_MONTHS} months of history this provider supports`);
   return { from, to };
 }
 

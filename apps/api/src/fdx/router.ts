@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { requireToken } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
-import type { Repository } from '../data/repository.js';
-import type { rateLimit } from '../rate-limit.js';
+import type { Repository } from '../db/repository.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
 import { customerRoutes } from './customers.js';
+import type { rateLimit } from './rate-limit.js';
 import { statementRoutes } from './statements.js';
 import { transactionRoutes } from './transactions.js';
 
@@ -15,6 +15,8 @@ export interface FdxRouterOptions extends FdxContext {
   repository: Repository;
   verify: TokenVerifier;
   resourceMetadataUrl: string;
+  /** Heads the statement PDFs. */
+  institutionName: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
 }
@@ -33,6 +35,6 @@ export function fdxRouter(options: FdxRouterOptions): Router {
   customerRoutes(router);
   accountRoutes(router, options, options.resourceMetadataUrl);
   transactionRoutes(router, options, options.resourceMetadataUrl);
-  statementRoutes(router, options, options.resourceMetadataUrl);
+  statementRoutes(router, options, options.resourceMetadataUrl, options.institutionName);
   return router;
 }

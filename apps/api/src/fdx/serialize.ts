@@ -1,5 +1,5 @@
 import { isoTimestamp } from './timestamp.js';
-import type { AccountDescriptorRow, AccountRow, StatementRow, TransactionRow } from '../data/repository.js';
+import type { AccountDescriptorRow, AccountRow, StatementRow, TransactionRow } from '../db/repository.js';
 
 /** Row → FDX entity. JSON columns were written by our own seed, so they are trusted here. */
 const json = (text: string) => JSON.parse(text) as Record<string, unknown>;

@@ -1,6 +1,5 @@
-import type { CustomerRepository, OwnedAccount, StatementRow } from '../data/repository.js';
-import { DAY_MS } from '../data/generate.js';
-import { INSTITUTION } from '../data/seed-data.js';
+import type { CustomerRepository, OwnedAccount, StatementRow } from '../db/repository.js';
+import { DAY_MS } from '../dates.js';
 import { renderPdf, type PdfLine } from './pdf.js';
 
 /** Statements list at most this many transactions; the rest is summarised. */
@@ -8,12 +7,18 @@ const MAX_LINES = 400;
 
 const money = (n: number) => n.toLocaleString('en-US', { style: 'currency', currency: 'USD' });
 
-export async function renderStatementPdf(repo: CustomerRepository, account: OwnedAccount, row: StatementRow): Promise<Buffer> {
+/** A statement as a PDF headed with the institution's name (INSTITUTION_NAME). */
+export async function renderStatementPdf(
+  repo: CustomerRepository,
+  account: OwnedAccount,
+  row: StatementRow,
+  institutionName: string,
+): Promise<Buffer> {
   const from = Date.parse(`${row.period_start}T00:00:00Z`);
   const to = Date.parse(`${row.period_end}T00:00:00Z`) + DAY_MS - 1;
   const transactions = await repo.transactionsBetween(account, { from, to }, MAX_LINES + 1);
   const lines: PdfLine[] = [
-    { text: INSTITUTION.name, bold: true, size: 16 },
+    { text: institutionName, bold: true, size: 16 },
     { text: `${account.product_name} statement`, bold: true, size: 12 },
     { text: `Account ending in ${account.account_number.slice(-4)}` },
     { text: `Statement period ${row.period_start} to ${row.period_end} (issued ${row.statement_date})` },

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
-import { isoDate } from '../data/generate.js';
+import { isoDate } from '../dates.js';
 import { badRequest, statementNotFound } from '../errors.js';
 import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
 import { parseCursor, parseLimit, parseRange, wholeHistory } from './query.js';
@@ -8,7 +8,7 @@ import { statement } from './serialize.js';
 import { renderStatementPdf } from './statement-pdf.js';
 
 /** Statement lists (default: the whole history) and each statement as a PDF rendered on request. */
-export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string): void {
+export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string, institutionName: string): void {
   // The spec leaves statements unscoped; they are account data, so they need accounts:read.
   const scope = requireScope(Scope.account, resourceMetadataUrl);
 
@@ -39,7 +39,7 @@ export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadat
     const account = await findAccount(res, pathParam(req, 'accountId'), { active: true });
     const row = pathParam(req, 'statementId').length <= 256 ? await customerOf(res).findStatement(account, pathParam(req, 'statementId')) : undefined;
     if (!row) throw statementNotFound();
-    const pdf = await renderStatementPdf(customerOf(res), account, row);
+    const pdf = await renderStatementPdf(customerOf(res), account, row, institutionName);
     res
       .status(200)
       .type('application/pdf')

@@ -1,4 +1,5 @@
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../dates.js';
+
 const MAX_CACHED_DAYS = 4096;
 
 /** 'YYYY-MM-DDT' by day number since the epoch: a page of transactions spans few days. */

@@ -88,4 +88,13 @@ export const migrations: Record<string, Migration> = {
   // Token endpoint limits, counted per aligned window and batched (see RATE_LIMIT_SYNC_MS).
   '0002_token_rate_limit': { up: (db: Kysely<unknown>) => createRateCounterTable(db, 'token_rate_limit') },
   '0003_partial_lookup_indexes': partialLookupIndexes,
+  // Login attempts and failures on the shared counter (exact, one upsert per attempt), one table per
+  // window length, WAL-logged as rate_limits was; rate_limits stays for instances of an older
+  // release during a rolling restart.
+  '0004_login_counters': {
+    async up(db: Kysely<unknown>) {
+      await createRateCounterTable(db, 'login_rate_limit', { durable: true });
+      await createRateCounterTable(db, 'login_lockout', { durable: true });
+    },
+  },
 };

@@ -24,6 +24,10 @@ export interface UserTable {
   updated_at: number;
 }
 
+/**
+ * Login limits and lockout before migration 0004 (now login_rate_limit and login_lockout, tables
+ * of the shared RateCounter): written only by instances of an older release, swept until dropped.
+ */
 export interface RateLimitTable {
   key: string;
   count: number;

@@ -2,7 +2,10 @@ import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import type { AuthSchema } from './schema.js';
 
-/** Deletes expired OIDC rows and spent rate-limit windows. Returns how many rows went. */
+/**
+ * Deletes expired OIDC rows and spent windows of rate_limits (left by instances of an older
+ * release; the RateCounter tables drop their own past windows). Returns how many rows went.
+ */
 export async function sweepExpired(db: Kysely<AuthSchema>, now = Date.now()): Promise<number> {
   const models = await db.deleteFrom('oidc_models').where('expires_at', '<=', now).executeTakeFirst();
   const limits = await db.deleteFrom('rate_limits').where('reset_at', '<=', now).executeTakeFirst();

@@ -1,39 +1,54 @@
+import { createRateCounter, type Logger, type RateCounter } from '@apps/shared';
+import type { Kysely } from 'kysely';
 import type { AuthConfig } from '../config.js';
 import { normalizeEmail } from '../accounts/users.js';
+import type { AuthSchema } from '../db/schema.js';
 import { AccountLocked, RateLimited } from '../errors.js';
-import type { RateLimiter } from './rate-limiter.js';
 
 /**
- * Login throttling, all in the shared database: attempts per IP and per account (rate limit),
- * and failed attempts per account (lockout). Keys use the normalized email whether or not the
- * account exists, so neither reveals which emails are registered.
+ * Login throttling, all in the shared database and always exact (one upsert per attempt):
+ * attempts per IP and per account (rate limit, table login_rate_limit), and failed attempts
+ * per account (lockout, table login_lockout). Keys use the normalized email whether or not
+ * the account exists, so neither reveals which emails are registered.
  */
 export class LoginGuard {
+  private readonly attempts: RateCounter;
+  private readonly failures: RateCounter;
+
   constructor(
-    private readonly limiter: RateLimiter,
+    db: Kysely<AuthSchema>,
     private readonly config: Pick<AuthConfig, 'lockout' | 'rateLimits'>,
-  ) {}
+    logger: Logger,
+  ) {
+    this.attempts = createRateCounter(db, { table: 'login_rate_limit', windowMs: config.rateLimits.windowSeconds * 1000, syncMs: 0, logger });
+    this.failures = createRateCounter(db, { table: 'login_lockout', windowMs: config.lockout.windowSeconds * 1000, syncMs: 0, logger });
+  }
 
   /** Counts one attempt; throws RateLimited or AccountLocked when it must not proceed. */
   async admit(ip: string, email: string): Promise<void> {
-    const { windowSeconds, loginPerIp, loginPerAccount } = this.config.rateLimits;
+    const { loginPerIp, loginPerAccount } = this.config.rateLimits;
     const account = normalizeEmail(email);
-    const lock = await this.limiter.peek(this.failureKey(account));
-    if (lock && lock.count >= this.config.lockout.threshold) throw new AccountLocked(this.limiter.retryAfterSeconds(lock));
-    const byIp = await this.limiter.hit(`login:ip:${ip}`, windowSeconds);
-    if (byIp.count > loginPerIp) throw new RateLimited(this.limiter.retryAfterSeconds(byIp));
-    const byAccount = await this.limiter.hit(`login:account:${account}`, windowSeconds);
-    if (byAccount.count > loginPerAccount) throw new RateLimited(this.limiter.retryAfterSeconds(byAccount));
+    const at = Date.now();
+    if ((await this.failures.peek(this.failureKey(account), at)) >= this.config.lockout.threshold) {
+      throw new AccountLocked(this.failures.retryAfterSeconds(at));
+    }
+    if ((await this.hit(this.attempts, `login:ip:${ip}`, at)) > loginPerIp) throw new RateLimited(this.attempts.retryAfterSeconds(at));
+    if ((await this.hit(this.attempts, `login:account:${account}`, at)) > loginPerAccount) {
+      throw new RateLimited(this.attempts.retryAfterSeconds(at));
+    }
   }
 
   /** Records a failed password; returns true when this failure locked the account. */
   async failed(email: string): Promise<boolean> {
-    const hit = await this.limiter.hit(this.failureKey(normalizeEmail(email)), this.config.lockout.windowSeconds);
-    return hit.count === this.config.lockout.threshold;
+    return (await this.hit(this.failures, this.failureKey(normalizeEmail(email)), Date.now())) === this.config.lockout.threshold;
   }
 
   async succeeded(email: string): Promise<void> {
-    await this.limiter.reset(this.failureKey(normalizeEmail(email)));
+    await this.failures.reset(this.failureKey(normalizeEmail(email)));
+  }
+
+  private async hit(counter: RateCounter, key: string, at: number): Promise<number> {
+    return (await counter.hit([key], at)).get(key) ?? 0;
   }
 
   private failureKey(account: string): string {

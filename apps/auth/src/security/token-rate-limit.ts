@@ -1,9 +1,7 @@
-import { RateCounter, type Logger } from '@apps/shared';
+import type { RateCounter } from '@apps/shared';
 import type { RequestHandler } from 'express';
 import type { AuthConfig } from '../config.js';
 import type { AuditLog } from '../audit/audit.js';
-import type { AuthSchema } from '../db/schema.js';
-import type { Kysely } from 'kysely';
 
 /** The client_id of HTTP Basic client authentication, if any (RFC 6749 §2.3.1: form-urlencoded). */
 function basicClientId(header: string | undefined): string | undefined {
@@ -19,25 +17,9 @@ function basicClientId(header: string | undefined): string | undefined {
 }
 
 /**
- * The token endpoint's counters (table token_rate_limit): shared by every instance on one
- * database, batched every `tokenSyncMs` (0: one upsert per request, exact across instances).
- * Login attempts are not counted here: lockout stays exact (RateLimiter, one upsert per try).
+ * Token endpoint limits per IP and per client, shared through the database (table
+ * token_rate_limit, batched every RATE_LIMIT_SYNC_MS; 0: exact); 429 + Retry-After.
  */
-export function createTokenRateCounter(
-  config: Pick<AuthConfig, 'rateLimits'>,
-  db: Kysely<AuthSchema>,
-  logger: Logger,
-): RateCounter {
-  return new RateCounter(db, {
-    table: 'token_rate_limit',
-    windowMs: config.rateLimits.windowSeconds * 1000,
-    syncMs: config.rateLimits.tokenSyncMs,
-    onError: (err, what) =>
-      logger.warn({ err }, what === 'flush' ? 'could not add token rate-limit hits to the shared counters; retrying' : 'could not delete expired token rate-limit windows'),
-  });
-}
-
-/** Token endpoint limits per IP and per client, shared through the database; 429 + Retry-After. */
 export function tokenRateLimit(counter: RateCounter, config: Pick<AuthConfig, 'rateLimits'>, audit: AuditLog): RequestHandler {
   const { tokenPerIp, tokenPerClient } = config.rateLimits;
   // One audit event per key and window, not one per rejected request (a flood must not become writes).

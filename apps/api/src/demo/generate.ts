@@ -1,11 +1,8 @@
 import type { Insertable } from 'kysely';
 import { cents, createPrng, type Prng } from './prng.js';
 import type { SeedAccount } from './seed-data.js';
-import type { StatementTable, TransactionTable } from './schema.js';
-
-export const DAY_MS = 86_400_000;
-/** How far back the data goes, and how far back the API lets clients ask. */
-export const HISTORY_MONTHS = 24;
+import type { StatementTable, TransactionTable } from '../db/schema.js';
+import { DAY_MS, historyStart, isoDate } from '../dates.js';
 
 export type TransactionInsert = Insertable<TransactionTable>;
 
@@ -35,16 +32,6 @@ const SECURITIES = [
   { symbol: 'AAPL', cusip: '037833100', name: 'Apple Inc.', type: 'STOCK', price: 190 },
   { symbol: 'MSFT', cusip: '594918104', name: 'Microsoft Corp.', type: 'STOCK', price: 410 },
 ] as const;
-
-/** UTC midnight of the day containing `ms`. */
-export const dayStart = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
-export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** The earliest day the API serves: today minus HISTORY_MONTHS calendar months. */
-export function historyStart(today: number): number {
-  const d = new Date(today);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - HISTORY_MONTHS, d.getUTCDate());
-}
 
 function hashSeed(text: string): number {
   let h = 2166136261;

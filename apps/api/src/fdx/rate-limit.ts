@@ -1,7 +1,7 @@
+import type { RateCounter } from '@apps/shared';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
-import type { AccessToken } from './auth/verifier.js';
-import type { RateCounter } from './data/rate-counter.js';
-import { tooManyRequests } from './errors.js';
+import type { AccessToken } from '../auth/verifier.js';
+import { tooManyRequests } from '../errors.js';
 
 export interface RateLimits {
   windowMs: number;

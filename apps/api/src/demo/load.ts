@@ -1,18 +1,9 @@
 import type { Insertable, Kysely } from 'kysely';
 import { cents, createPrng } from './prng.js';
-import {
-  DAY_MS,
-  SECURITIES,
-  dayStart,
-  generateStatements,
-  generateTransactions,
-  historyStart,
-  isoDate,
-  signedAmount,
-  type TransactionInsert,
-} from './generate.js';
+import { DAY_MS, dayStart, historyStart, isoDate } from '../dates.js';
+import { SECURITIES, generateStatements, generateTransactions, signedAmount, type TransactionInsert } from './generate.js';
 import { INSTITUTION, ROUTING_NUMBER, SEED_CUSTOMERS, type SeedAccount, type SeedCustomer, type SeedPerson } from './seed-data.js';
-import type { AccountTable, ApiSchema } from './schema.js';
+import type { AccountTable, ApiSchema } from '../db/schema.js';
 
 const OPENING_BALANCE: Record<string, number> = {
   CHECKING: 3200,

@@ -1,4 +1,5 @@
 import { CompiledQuery, PostgresAdapter, sql, type Kysely } from 'kysely';
+import type { Logger } from './logger.js';
 
 /** What the counter needs of a Kysely instance (any schema). */
 type CounterDb = Pick<Kysely<unknown>, 'executeQuery' | 'getExecutor'>;
@@ -7,7 +8,10 @@ type CounterDb = Pick<Kysely<unknown>, 'executeQuery' | 'getExecutor'>;
 const MAX_ROWS_PER_UPSERT = 500;
 
 export interface RateCounterOptions {
-  /** The counters' table (see createRateCounterTable); default `rate_limit`. */
+  /**
+   * The counters' table (see createRateCounterTable); default `rate_limit`. One window length
+   * per table: a counter deletes every row of a window before its own.
+   */
   table?: string;
   windowMs: number;
   /**
@@ -22,10 +26,14 @@ export interface RateCounterOptions {
 }
 
 /**
- * Fixed-window request counters in the database, so that every instance on one
- * PostgreSQL counts against the same limit: a multi-row upsert that adds each key's hits
- * for the current window and returns the new totals. The statement text is compiled once
- * per number of keys; a flush only binds values.
+ * The one rate-limiting mechanism of every app: fixed windows (aligned to multiples of
+ * `windowMs`) counted in a database table, so that every instance on one PostgreSQL counts
+ * against the same limit. A hit is a multi-row upsert that adds each key's hits for the
+ * current window and returns the new totals; the statement text is compiled once per number
+ * of keys, a flush only binds values. Two modes:
+ * - exact (`syncMs` 0): every hit is one atomic upsert; `peek` and `reset` read and clear a
+ *   key (lockout needs both);
+ * - batched (`syncMs` > 0): hits are counted in memory and flushed every interval (hot paths).
  */
 export class RateCounter {
   readonly windowMs: number;
@@ -61,11 +69,30 @@ export class RateCounter {
     return Math.max(1, Math.ceil((this.windowOf(now) + this.windowMs - now) / 1000));
   }
 
+  /** True when every hit is one upsert (`syncMs` 0): counts are exact across instances. */
+  get exact(): boolean {
+    return this.syncMs === 0;
+  }
+
   /** Counts one hit on each key in the window containing `now`; returns the totals by key. */
   async hit(keys: readonly string[], now: number): Promise<Map<string, number>> {
     const window = this.windowOf(now);
     if (window !== this.lastCleanup) this.dropBefore(window);
-    return this.syncMs > 0 ? this.hitBatched(keys, window) : this.upsert(keys.map((key) => [key, 1] as const), window);
+    return this.exact ? this.upsert(keys.map((key) => [key, 1] as const), window) : this.hitBatched(keys, window);
+  }
+
+  /** The key's count in the window containing `now`, without counting a hit (exact mode). */
+  async peek(key: string, now: number): Promise<number> {
+    this.assertExact('peek');
+    const table = sql.table(this.table);
+    const { rows } = await sql<{ hits: number }>`select hits from ${table} where key = ${key} and window_start = ${this.windowOf(now)}`.execute(this.db);
+    return Number(rows[0]?.hits ?? 0);
+  }
+
+  /** Forgets the key's hits in every window (exact mode). */
+  async reset(key: string): Promise<void> {
+    this.assertExact('reset');
+    await sql`delete from ${sql.table(this.table)} where key = ${key}`.execute(this.db);
   }
 
   /** Adds what is pending to the shared counters now (batched mode; tests and shutdown). */
@@ -96,6 +123,11 @@ export class RateCounter {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.flush();
+  }
+
+  private assertExact(what: string): void {
+    // A batched counter holds hits no other instance has seen yet: a read or a reset of the table would not be the truth.
+    if (!this.exact) throw new Error(`${what} needs an exact counter (syncMs 0), not a batched one`);
   }
 
   private hitBatched(keys: readonly string[], window: number): Map<string, number> {
@@ -155,11 +187,38 @@ export class RateCounter {
   }
 }
 
-/** The table a RateCounter counts in (a migration step): one row per key and window. */
-export async function createRateCounterTable(db: Kysely<unknown>, table: string): Promise<void> {
-  // Counters need no durability: on PostgreSQL an unlogged table skips the WAL (a crash
-  // empties it, which only resets the current windows). It halved the counter's cost.
-  const unlogged = db.getExecutor().adapter instanceof PostgresAdapter;
+export interface RateCounterSetup {
+  /** The counters' table (see createRateCounterTable), one window length per table. */
+  table: string;
+  windowMs: number;
+  /** 0: exact; above 0: batched (see RateCounterOptions.syncMs). */
+  syncMs: number;
+  logger: Logger;
+}
+
+/** A counter whose background failures (a flush, a cleanup) are logged: how every app builds its counters. */
+export function createRateCounter(db: CounterDb, setup: RateCounterSetup): RateCounter {
+  const { logger, table, windowMs, syncMs } = setup;
+  return new RateCounter(db, {
+    table,
+    windowMs,
+    syncMs,
+    onError: (err, what) =>
+      logger.warn(
+        { err, table },
+        what === 'flush' ? 'could not add rate-limit hits to the shared counters; retrying' : 'could not delete expired rate-limit windows',
+      ),
+  });
+}
+
+/**
+ * The table a RateCounter counts in (a migration step): one row per key and window. Counters
+ * need no durability: on PostgreSQL the table is unlogged, skipping the WAL (a crash empties
+ * it, which only resets the current windows; it halved the counter's cost). `durable` keeps
+ * the WAL for counts a crash must not reset (lockouts).
+ */
+export async function createRateCounterTable(db: Kysely<unknown>, table: string, options: { durable?: boolean } = {}): Promise<void> {
+  const unlogged = !options.durable && db.getExecutor().adapter instanceof PostgresAdapter;
   await db.schema
     .createTable(table)
     .$call((b) => (unlogged ? b.modifyFront(sql`unlogged`) : b))
