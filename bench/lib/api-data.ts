@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openApiDatabase } from '../../apps/api/src/db/open.js';
-import { seed, seedVolume } from '../../apps/api/src/demo/load.js';
+import { openApiDatabase, seed, seedVolume } from '@apps/api';
 
 /**
  * A seeded API database directory (SQLite) with `volume` extra transactions on the demo

@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
-import { forkTarget, stopChild } from './process.js';
+import { join } from 'node:path';
+import { forkScript, stopChild } from '@kit/harness/process';
 import type { ApiTargetInfo } from '../servers/api-target.js';
+import { REPO_ROOT } from './context.js';
 
 export type { ApiTargetInfo };
 
@@ -23,16 +25,16 @@ export interface ApiTargetOptions {
 }
 
 export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarget> {
-  const { child, info } = await forkTarget<ApiTargetInfo>(
-    'api-target.ts',
-    {
+  const { child, info } = await forkScript<ApiTargetInfo>(join(REPO_ROOT, 'bench', 'servers', 'api-target.ts'), {
+    env: {
+      NODE_ENV: 'production',
       BENCH_DATA_DIR: options.dataDir,
       BENCH_PATHS: JSON.stringify(options.paths),
       BENCH_RATE_LIMIT: options.rateLimit ? 'on' : 'off',
       ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
     },
-    options.execArgv,
-  );
+    execArgv: options.execArgv,
+  });
   return { ...info, child, headers: { authorization: `Bearer ${info.token}` }, stop: () => stopChild(child) };
 }
 

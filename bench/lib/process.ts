@@ -1,7 +1,7 @@
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// Measuring a benchmark target's process (Linux /proc) and starting built services; starting,
+// forking and stopping processes in general is @kit/harness/process.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { REPO_ROOT } from './context.js';
 
 /** Resident set size of a live process, from /proc (Linux); undefined elsewhere. */
@@ -25,49 +25,6 @@ export function cpuSeconds(pid: number | undefined): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-/**
- * Runs a TypeScript script from bench/servers in its own Node process (tsx, workspace
- * sources) and waits for the first IPC message, which describes what it started.
- */
-export async function forkTarget<T>(
-  script: string,
-  env: Record<string, string>,
-  execArgv: string[] = [],
-): Promise<{ child: ChildProcess; info: T }> {
-  const child = fork(join(REPO_ROOT, 'bench', 'servers', script), [], {
-    cwd: REPO_ROOT,
-    execArgv: ['--import', 'tsx', '--conditions=source', ...execArgv],
-    env: { ...process.env, NODE_ENV: 'production', ...env },
-    // Logs go where a production deployment's would: written, not read.
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
-  const info = await new Promise<T>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as T));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before it was ready`)));
-  });
-  return { child, info };
 }
 
 /** Waits until `url` answers 200, polling; returns the milliseconds since `since`. */

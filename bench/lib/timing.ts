@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { RateCounter } from '../../apps/shared/src/rate-limit.js';
-import type { ApiSchema } from '../../apps/api/src/db/schema.js';
-import type { Database } from '../../apps/shared/src/db.js';
+import type { ApiSchema } from '@apps/api';
+import { RateCounter, type Database } from '@apps/shared';
 
 /** Runs `fn` repeatedly for about `ms`, one call at a time, after a short warm-up; returns calls and mean ms. */
 export async function repeat(ms: number, fn: () => Promise<unknown>): Promise<{ calls: number; meanMs: number }> {

@@ -1,10 +1,10 @@
+import { openApiDatabase } from '@apps/api';
 import { seededDataDir, transactionsPagePath } from '../lib/api-data.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchModule } from '../lib/context.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
 import { rateCounterMicros } from '../lib/timing.js';
-import { openApiDatabase } from '../../apps/api/src/db/open.js';
 
 const row = (name: string, bytes: number | undefined, r: LoadResult, vsBare: number | null) => ({
   case: name,

@@ -1,4 +1,4 @@
-import { runTokenBench, tokenBenchOptionsFromEnv, type TokenBenchResult } from '../../apps/auth/bench/token.js';
+import { runTokenBench, tokenBenchOptionsFromEnv, type TokenBenchResult } from '../lib/auth-token.js';
 import type { BenchModule } from '../lib/context.js';
 import type { Section } from '../lib/report.js';
 
@@ -27,7 +27,7 @@ export function tokenSection(result: TokenBenchResult): Section {
     .map(([alg, n]) => `${alg} ${round(n)}/s`)
     .join(', ');
   return {
-    title: 'OP token endpoint vs the signing bound (apps/auth/bench/token.ts)',
+    title: 'OP token endpoint vs the signing bound (bench/lib/auth-token.ts)',
     columns: Object.keys(rows[0] ?? { store: '' }),
     rows,
     notes: [
@@ -46,7 +46,6 @@ export const authModule: BenchModule = {
   description: 'OP refresh grants and code exchanges vs the signing bound; persistence cost (in-memory, SQLite, PostgreSQL)',
   available: async () => true,
   async run(ctx) {
-    const options = { ...tokenBenchOptionsFromEnv(), seconds: ctx.settings.durationSeconds };
-    return [tokenSection(await runTokenBench(options, ctx.log))];
+    return [tokenSection(await runTokenBench(tokenBenchOptionsFromEnv(ctx.settings.durationSeconds), ctx.log))];
   },
 };

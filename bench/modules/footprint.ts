@@ -3,11 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newKey, signToken, startJwks } from '@kit/harness/jwks';
+import { freePort } from '@kit/harness/ports';
+import { stopChild } from '@kit/harness/process';
 import { FDX } from '../lib/api-target.js';
 import { apiEnv, appEnv, authEnv, buildIfMissing, mainOf, type ServiceName } from '../lib/built-services.js';
 import { heapLabel, type BenchContext, type BenchModule } from '../lib/context.js';
 import { load, type LoadOptions, type LoadResult } from '../lib/load.js';
-import { freePort, rssMb, spawnNode, stopChild, waitFor200 } from '../lib/process.js';
+import { rssMb, spawnNode, waitFor200 } from '../lib/process.js';
 import { refreshChains, refreshGrantRequests } from '../lib/refresh-chains.js';
 import type { Cell, Section } from '../lib/report.js';
 

@@ -1,9 +1,4 @@
-import { openApiDatabase } from '../../apps/api/src/db/open.js';
-import { Repository } from '../../apps/api/src/db/repository.js';
-import { VOLUME_ACCOUNT_ID } from '../../apps/api/src/demo/load.js';
-import { INSTITUTION } from '../../apps/api/src/demo/seed-data.js';
-import { createTokenVerifier } from '../../apps/api/src/auth/verifier.js';
-import { renderStatementPdf } from '../../apps/api/src/fdx/statement-pdf.js';
+import { createTokenVerifier, INSTITUTION, openApiDatabase, renderStatementPdf, Repository, VOLUME_ACCOUNT_ID } from '@apps/api';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
 import { seededDataDir, transactionsPagePath } from '../lib/api-data.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';

@@ -1,10 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openDatabase } from '../../apps/shared/src/db.js';
-import { createTempDatabase, PG_ADMIN_URL } from '@kit/harness/postgres';
-import { openApiDatabase } from '../../apps/api/src/db/open.js';
-import { seed } from '../../apps/api/src/demo/load.js';
+import { openApiDatabase, seed } from '@apps/api';
+import { createTempDatabase, PG_ADMIN_URL, postgresReachable } from '@kit/harness/postgres';
 import { transactionsPagePath } from '../lib/api-data.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchModule } from '../lib/context.js';
@@ -17,15 +15,7 @@ export const postgresModule: BenchModule = {
   name: 'postgres',
   description: 'API on PostgreSQL: GET /accounts and a transactions page, rate-limit counter on and off',
   async available() {
-    const admin = openDatabase({ databaseUrl: PG_ADMIN_URL, sqliteFile: '', poolMax: 1 });
-    try {
-      await admin.ping();
-      return true;
-    } catch {
-      return `no PostgreSQL at ${new URL(PG_ADMIN_URL).host} (set PG_TEST_URL)`;
-    } finally {
-      await admin.close();
-    }
+    return (await postgresReachable()) || `no PostgreSQL at ${new URL(PG_ADMIN_URL).host} (set PG_TEST_URL)`;
   },
   async run(ctx) {
     const { durationSeconds, connections } = ctx.settings;

@@ -4,11 +4,10 @@
  * that answers the same paths with the same bytes. Reports its URLs and a token over IPC.
  */
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import { createLogger, listen } from '../../apps/shared/src/index.js';
-import { loadApiConfig } from '../../apps/api/src/config.js';
-import { startServer } from '../../apps/api/src/server.js';
+import { loadApiConfig, startServer } from '@apps/api';
+import { createLogger, listen } from '@apps/shared';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
+import express from 'express';
 
 export interface ApiTargetInfo {
   api: string;

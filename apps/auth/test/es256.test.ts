@@ -1,11 +1,10 @@
-// ACCESS_TOKEN_SIGNING_ALG end to end: the OP in-process issues the token, and the FDX API's own
-// verifier (apps/api, imported on purpose: this is the contract between the two services) checks
-// it against the OP's /jwks over HTTP, as the API does in production.
+// ACCESS_TOKEN_SIGNING_ALG: the OP in-process signs access tokens with the EC key of its set and
+// keeps ID tokens RS256. That the FDX API's own verifier accepts these tokens is the contract
+// between the two services, tested where both are combined: e2e/es256.test.ts.
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exchange, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
+import { exchange, OAuthClient, tokenRequest } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
-import { createTokenVerifier, type TokenVerifier } from '../../api/src/auth/verifier.js';
 import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
@@ -15,17 +14,6 @@ interface PublishedKey {
   kty: string;
   kid: string;
   [member: string]: unknown;
-}
-
-function apiVerifier(auth: TestAuth): TokenVerifier {
-  return createTokenVerifier({
-    jwksUri: `${auth.issuer}/jwks`,
-    issuer: auth.issuer,
-    audience: 'api://my-api',
-    clockToleranceSeconds: 5,
-    jwksCooldownMs: 30_000,
-    verifiedCacheMs: 0,
-  });
 }
 
 async function login(auth: TestAuth) {
@@ -71,24 +59,19 @@ describe('access tokens signed with the key set from JWKS', () => {
     expect(JSON.stringify(keys)).not.toContain(rsa.d);
   });
 
-  it('issues an ES256 access token that the API verifier accepts, and keeps the ID token RS256', async () => {
+  it('issues an ES256 access token, also on refresh, and keeps the ID token RS256', async () => {
     const tokens = await login(es256);
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'ES256', kid: ec.kid, typ: 'at+jwt' });
     expect(decodeProtectedHeader(tokens.id_token!)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
-    const token = await apiVerifier(es256)(tokens.access_token);
-    expect(token).toMatchObject({ sub: 'cust-10001', clientId: TEST_CLIENT.client_id });
-    expect([...token.scopes].sort()).toEqual(['accounts:read', 'transactions:read']);
 
     const refreshed = await tokenRequest(es256.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
     expect(decodeProtectedHeader(refreshed.body.access_token).alg).toBe('ES256');
-    expect((await apiVerifier(es256)(refreshed.body.access_token)).sub).toBe('cust-10001');
   });
 
   it('issues RS256 access tokens by default, even with an EC key in the set', async () => {
     const tokens = await login(rs256);
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
     expect(decodeProtectedHeader(tokens.id_token!)).toMatchObject({ alg: 'RS256', kid: rsa.kid });
-    expect((await apiVerifier(rs256)(tokens.access_token)).sub).toBe('cust-10001');
   });
 });
 
@@ -112,6 +95,5 @@ describe.each(ENGINES)('ES256 access tokens with development keys on %s', (engin
     const tokens = await login(auth);
     expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'ES256', kid: ec.kid });
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('RS256');
-    expect((await apiVerifier(auth)(tokens.access_token)).sub).toBe('cust-10001');
   });
 });

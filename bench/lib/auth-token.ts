@@ -1,23 +1,23 @@
-// `pnpm bench:auth`: token-endpoint throughput — refresh-token grants/s and authorization-code
-// exchanges/s — beside the machine's signing bound measured in the same run. Each grant signs an
-// access token and an ID token, so the bound is half the RS256 signing rate (with ES256 access
-// tokens: one ES256 and one RS256 signature per grant). Persistence cost: the same grants on
-// SQLite and PostgreSQL vs oidc-provider's in-memory adapter.
+// The OP's token endpoint (`pnpm bench:auth`, the `auth` module): refresh-token grants/s and
+// authorization-code exchanges/s beside the machine's signing bound measured in the same run. Each
+// grant signs an access token and an ID token, so the bound is half the RS256 signing rate (with
+// ES256 access tokens: one ES256 and one RS256 signature per grant). Persistence cost: the same
+// grants on SQLite and PostgreSQL vs oidc-provider's in-memory adapter.
 //
-// The OP runs in its own process (bench/target.ts); this process only generates load, over
-// loopback HTTP with keep-alive. `--json` prints the results as JSON (for `pnpm bench`).
+// The OP runs in its own process (servers/auth-target.ts); this process only generates load, over
+// loopback HTTP with keep-alive.
 //
-// Settings: BENCH_SECONDS per measurement (5), BENCH_CONCURRENCY concurrent requests (8),
-// BENCH_STORES (memory,sqlite,postgres; postgres skipped when unreachable),
-// BENCH_ALGS access-token algorithms (RS256,ES256; RS256 on every store, ES256 on SQLite),
-// BENCH_PROFILE_DIR to write a CPU profile of each OP process.
-import { fork, type ChildProcess } from 'node:child_process';
+// Settings: BENCH_CONCURRENCY concurrent requests (8), BENCH_STORES (memory,sqlite,postgres;
+// postgres skipped when unreachable), BENCH_ALGS access-token algorithms (RS256,ES256; RS256 on
+// every store, ES256 on SQLite), BENCH_PROFILE_DIR to write a CPU profile of each OP process.
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { join } from 'node:path';
 import { OAuthClient, exchange, tokenRequest } from '@kit/harness/oauth';
-import { PG_ADMIN_URL } from '@kit/harness/postgres';
-import { cpuSeconds } from '../../../bench/lib/process.js';
+import { PG_ADMIN_URL, postgresReachable } from '@kit/harness/postgres';
+import { forkScript, stopChild } from '@kit/harness/process';
+import { REPO_ROOT } from './context.js';
+import { cpuSeconds } from './process.js';
 
 const CODE_BATCH = 200;
 
@@ -36,7 +36,8 @@ export interface TokenBenchOptions {
   profileDir?: string;
 }
 
-export function tokenBenchOptionsFromEnv(env = process.env): TokenBenchOptions {
+/** The options from the environment; `seconds` is the run's BENCH_DURATION. */
+export function tokenBenchOptionsFromEnv(seconds: number, env = process.env): TokenBenchOptions {
   const list = <T extends string>(value: string | undefined, fallback: string, allowed: readonly T[]): T[] => {
     const items = (value ?? fallback).split(',').map((s) => s.trim());
     const bad = items.filter((s) => !allowed.includes(s as T));
@@ -44,7 +45,7 @@ export function tokenBenchOptionsFromEnv(env = process.env): TokenBenchOptions {
     return items as T[];
   };
   return {
-    seconds: Number(env.BENCH_SECONDS ?? 5),
+    seconds,
     concurrency: Number(env.BENCH_CONCURRENCY ?? 8),
     stores: list(env.BENCH_STORES, 'memory,sqlite,postgres', ['memory', 'sqlite', 'postgres']),
     algs: list(env.BENCH_ALGS, 'RS256,ES256', ['RS256', 'ES256']),
@@ -91,41 +92,12 @@ function keyFor(alg: Alg): KeyObject {
     : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
 async function startTarget(store: Store, alg: Alg, profileDir: string | undefined): Promise<{ child: ChildProcess; issuer: string }> {
-  const child = fork(fileURLToPath(new URL('./target.ts', import.meta.url)), [], {
-    execArgv: [
-      '--import',
-      'tsx',
-      '--conditions=source',
-      ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=op-${store}-${alg}.cpuprofile`] : []),
-    ],
-    env: { ...process.env, BENCH_STORE: store, ...(alg === 'RS256' ? {} : { ACCESS_TOKEN_SIGNING_ALG: alg }) },
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  const { child, info } = await forkScript<{ issuer: string }>(join(REPO_ROOT, 'bench', 'servers', 'auth-target.ts'), {
+    env: { BENCH_STORE: store, ...(alg === 'RS256' ? {} : { ACCESS_TOKEN_SIGNING_ALG: alg }) },
+    execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=op-${store}-${alg}.cpuprofile`] : [],
   });
-  const issuer = await new Promise<string>((resolve, reject) => {
-    child.once('message', (m) => resolve((m as { issuer: string }).issuer));
-    child.once('exit', (code) => reject(new Error(`the OP (${store}) exited with ${code} before it was ready`)));
-  });
-  return { child, issuer };
-}
-
-async function stopTarget(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  await exited;
+  return { child, issuer: info.issuer };
 }
 
 /** Runs `workers` loops of `step` until `seconds` pass; returns completed steps per second. */
@@ -234,7 +206,7 @@ async function measure(options: TokenBenchOptions, store: Store, alg: Alg, bound
       codeExchangeCpuMs: codeCpu.cpuMs,
     };
   } finally {
-    await stopTarget(child);
+    await stopChild(child);
   }
 }
 
@@ -261,33 +233,4 @@ export async function runTokenBench(options: TokenBenchOptions, log: (message: s
     cases.push(await measure(options, store, alg, boundOf(alg)));
   }
   return { seconds: options.seconds, concurrency: options.concurrency, signaturesPerSecond, cases, skipped };
-}
-
-function formatText(result: TokenBenchResult): string {
-  const pct = (x: number) => `${Math.round(x * 100)}%`;
-  const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(2)} ms`);
-  const memory = result.cases.find((c) => c.store === 'memory' && c.alg === 'RS256');
-  const lines = Object.entries(result.signaturesPerSecond).map(([alg, n]) => `${alg} signatures/s: ${n.toFixed(0)}`);
-  for (const c of result.cases) {
-    const label = `${c.store}, ${c.alg} access tokens`;
-    lines.push(
-      `${label}: refresh ${c.refreshPerSecond.toFixed(0)}/s (${pct(c.refreshPerSecond / c.bound)} of the ${c.bound.toFixed(0)}/s bound), ` +
-        `code exchange ${c.codeExchangesPerSecond.toFixed(0)}/s (${pct(c.codeExchangesPerSecond / c.bound)}); ` +
-        `OP CPU per grant ${ms(c.refreshCpuMs)} / ${ms(c.codeExchangeCpuMs)} (signing ${(1000 / c.bound).toFixed(2)} ms)`,
-    );
-    if (memory && c !== memory && c.alg === 'RS256') {
-      lines.push(
-        `  ${c.store} vs in-memory: refresh ${pct(1 - c.refreshPerSecond / memory.refreshPerSecond)} slower, ` +
-          `code exchange ${pct(1 - c.codeExchangesPerSecond / memory.codeExchangesPerSecond)} slower (target <= 20%)`,
-      );
-    }
-  }
-  lines.push(...result.skipped.map((s) => `skipped: ${s}`));
-  lines.push(`(${result.concurrency} concurrent requests, ${result.seconds}s per measurement, loopback HTTP, the OP in its own process)`);
-  return lines.join('\n');
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await runTokenBench(tokenBenchOptionsFromEnv());
-  process.stdout.write(`${process.argv.includes('--json') ? JSON.stringify(result) : formatText(result)}\n`);
 }

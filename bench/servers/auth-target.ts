@@ -1,16 +1,14 @@
-// The OP under benchmark, in its own Node process (forked by token.ts) so the load generator
+// The OP under benchmark, in its own Node process (forked by lib/auth-token.ts) so the load generator
 // never shares its event loop. BENCH_STORE picks the persistence: `memory` (oidc-provider's
 // in-memory adapter; users, rate limits and audit still on SQLite), `sqlite` or `postgres`.
 // Any other environment (e.g. ACCESS_TOKEN_SIGNING_ALG) is passed to the config as is.
 // Sends { issuer } over IPC once it listens; stops on SIGTERM or when the parent goes away.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { loadAuthConfig, startServer } from '@apps/auth';
 import { createLogger } from '@apps/shared';
-import { startServer } from '../src/server.js';
-import { loadAuthConfig } from '../src/config.js';
 import { TEST_CLIENT } from '@kit/harness/oauth';
 import { createTestStore } from '@kit/harness/store';
-import { PUBLIC_CLIENT } from '../test/helpers/auth-server.js';
 
 const store = process.env.BENCH_STORE ?? 'sqlite';
 if (!['memory', 'sqlite', 'postgres'].includes(store)) throw new Error(`BENCH_STORE must be memory, sqlite or postgres, not ${store}`);
@@ -23,7 +21,7 @@ const config = loadAuthConfig({
   ...process.env,
   NODE_ENV: 'test',
   OP_ISSUER: issuer,
-  OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]),
+  OIDC_CLIENTS: JSON.stringify([TEST_CLIENT]),
   // The load comes from one address, client and user: rate limits would measure themselves.
   // (oidc-provider's in-memory adapter is an LRU that can drop the session: the driver signs in again.)
   RATE_LIMIT_TOKEN_PER_IP: '1000000000',
