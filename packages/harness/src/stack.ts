@@ -72,7 +72,7 @@ export function serviceCommand(service: ServiceName): { args: string[]; env: { T
 }
 
 /** The OP's dev client and the app's credentials for it (the development defaults, passed explicitly). */
-const CLIENT = { id: 'dev-rp', secret: 'dev-insecure-rp-client-secret-change-me-000000000' } as const;
+export const DEV_CLIENT = { id: 'dev-rp', secret: 'dev-insecure-rp-client-secret-change-me-000000000' } as const;
 
 /** The OP's and the app's Tailwind stylesheets are build outputs (git-ignored); build them when missing. */
 const STYLESHEETS = [
@@ -157,8 +157,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       auth: {
         ...common,
         OP_ISSUER: urls.auth,
-        CLIENT_ID: CLIENT.id,
-        CLIENT_SECRET: CLIENT.secret,
+        CLIENT_ID: DEV_CLIENT.id,
+        CLIENT_SECRET: DEV_CLIENT.secret,
         REDIRECT_URI: `${urls.app}/callback`,
         POST_LOGOUT_REDIRECT_URI: `${urls.app}/`,
         CLIENT_FORCE_REFRESH_TOKEN: 'true',
@@ -172,8 +172,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         APP_URL: urls.app,
         OP_ISSUER: urls.auth,
         API_BASE_URL: `${urls.api}/api/fdx/v6`,
-        CLIENT_ID: CLIENT.id,
-        CLIENT_SECRET: CLIENT.secret,
+        CLIENT_ID: DEV_CLIENT.id,
+        CLIENT_SECRET: DEV_CLIENT.secret,
         DATA_DIR: join(dir, 'app-data'),
         DISCOVERY_RETRY_MAX_MS: '2000',
       },

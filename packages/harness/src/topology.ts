@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Https } from './http.js';
 import { OAuthClient } from './oauth.js';
-import { startStack, type ServiceName, type Stack, type StackOptions } from './stack.js';
+import { DEV_CLIENT, startStack, type ServiceName, type Stack, type StackOptions } from './stack.js';
 
 /** A confidential client for HTTP-driven flows (tests, load): no browser, its redirect URI is never fetched. */
 export const SCALE_CLIENT = {
@@ -81,8 +81,8 @@ export async function startTopology(options: TopologyOptions): Promise<Stack> {
         JSON.stringify([
           SCALE_CLIENT,
           {
-            client_id: 'dev-rp',
-            client_secret: 'dev-insecure-rp-client-secret-change-me-000000000',
+            client_id: DEV_CLIENT.id,
+            client_secret: DEV_CLIENT.secret,
             client_name: 'Demo app',
             redirect_uris: [`${urls.app}/callback`],
             post_logout_redirect_uris: [`${urls.app}/`],
