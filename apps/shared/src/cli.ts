@@ -214,7 +214,7 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
   const cell = (v: unknown): string => {
     if (v === null || v === undefined) return '';
     if (v instanceof Date) return v.toISOString();
-    return typeof v === 'object' ? JSON.stringify(v) : String(v as string | number | boolean);
+    return typeof v === 'object' ? JSON.stringify(v) : String(v);
   };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
