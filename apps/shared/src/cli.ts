@@ -63,7 +63,7 @@ export interface Command<Deps> {
   optionHelp?: Readonly<Record<string, string>>;
   run(input: ParsedCommand, deps: Deps, io: CliIo): Promise<unknown>;
   /** Human-readable rendering of what `run` returned (default: JSON). */
-  text?(result: never): string;
+  text?: (result: never) => string;
 }
 
 export interface Noun<Deps> {
@@ -211,7 +211,13 @@ function describe(err: unknown): string {
 /** Renders rows as an aligned text table (the default text of list commands). */
 export function table(rows: readonly Record<string, unknown>[], columns: readonly string[]): string {
   if (rows.length === 0) return '(none)';
-  const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : String(v));
+  const cell = (v: unknown): string => {
+    if (v === null || v === undefined) return '';
+    if (v instanceof Date) return v.toISOString();
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return v.toString();
+    return JSON.stringify(v) ?? '';
+  };
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line([...columns]), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
