@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 
 /**
@@ -221,4 +222,12 @@ export function table(rows: readonly Record<string, unknown>[], columns: readonl
   const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
   return [line([...columns]), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}
+
+/**
+ * A path the operator typed, relative to where they ran `pnpm kit` (KIT_CWD, set by
+ * scripts/kit.js), not to the service folder the command runs in.
+ */
+export function operatorPath(path: string, env: Record<string, string | undefined> = process.env): string {
+  return resolve(env.KIT_CWD ?? process.cwd(), path);
 }

@@ -1,5 +1,5 @@
 import { createRateCounterTable } from '@apps/shared';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 export const migrations: Record<string, Migration> = {
@@ -95,6 +95,20 @@ export const migrations: Record<string, Migration> = {
   '0002_rate_limit': {
     up: async (db: Kysely<unknown>) => {
       await createRateCounterTable(db, 'rate_limit');
+    },
+  },
+  '0003_statement_document': {
+    up: async (db: Kysely<unknown>) => {
+      // A bank's own statement PDFs, imported beside the statement rows; served as they are.
+      const binary = db.getExecutor().adapter instanceof PostgresAdapter ? 'bytea' : 'blob';
+      await db.schema
+        .createTable('statement_document')
+        .addColumn('statement_id', 'text', (c) => c.primaryKey().references('statement.id').onDelete('cascade'))
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('sha256', 'text', (c) => c.notNull())
+        .addColumn('size', 'integer', (c) => c.notNull())
+        .addColumn('content', binary, (c) => c.notNull())
+        .execute();
     },
   },
 };

@@ -68,6 +68,16 @@ export interface AssetTransferNetworkTable {
   joint_account: number;
 }
 
+/** A statement's own document (its PDF as the bank issued it); absent → the API renders one. */
+export interface StatementDocumentTable {
+  statement_id: string;
+  content_type: string;
+  /** Hex SHA-256 of `content`, so a re-import of the same file writes nothing. */
+  sha256: string;
+  size: number;
+  content: Uint8Array;
+}
+
 /** Fixed-window request counters shared by every API instance on the database. */
 export interface RateLimitTable {
   /** `client:<client_id>` or `ip:<address>` */
@@ -82,6 +92,7 @@ export interface ApiSchema {
   account: AccountTable;
   transaction: TransactionTable;
   statement: StatementTable;
+  statement_document: StatementDocumentTable;
   payment_network: PaymentNetworkTable;
   asset_transfer_network: AssetTransferNetworkTable;
   rate_limit: RateLimitTable;

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// `pnpm kit <noun> <verb> [arguments] [--json]`: the operator CLI. Each noun belongs to the
+// service whose database it changes; the command runs in that service's folder so it reads
+// the same .env (and so the same database) as the running service.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** noun → [service, summary]; each service's `src/cli/program.ts` implements its nouns. */
+const NOUNS = {};
+
+function help() {
+  const width = Math.max(...Object.keys(NOUNS).map((n) => n.length));
+  const lines = Object.entries(NOUNS).map(([noun, [service, summary]]) => `  ${noun.padEnd(width)}  ${summary} (${service})`);
+  return `usage: pnpm kit <noun> <verb> [arguments] [--json]\n\nnouns:\n${lines.join('\n')}\n\npnpm kit <noun> --help lists a noun's verbs.\nSQLite under each service's DATA_DIR by default; PostgreSQL when its .env sets DATABASE_URL.\n`;
+}
+
+const argv = process.argv.slice(2);
+const args = argv[0] === '--' ? argv.slice(1) : argv;
+const noun = args[0];
+if (noun === undefined || noun === '--help' || noun === '-h' || noun === 'help') {
+  (noun === undefined ? process.stderr : process.stdout).write(help());
+  process.exit(noun === undefined ? 2 : 0);
+}
+if (!Object.hasOwn(NOUNS, noun)) {
+  process.stderr.write(`pnpm kit: unknown noun ${JSON.stringify(noun)}\n\n${help()}`);
+  process.exit(2);
+}
+
+const [service] = NOUNS[noun];
+const child = spawn(
+  process.execPath,
+  [...process.execArgv, '--import', import.meta.resolve('tsx'), '--conditions=source', 'src/cli.ts', ...args],
+  {
+    cwd: join(ROOT, 'apps', service),
+    // Paths on the command line are the user's, relative to where they ran `pnpm kit`.
+    env: { ...process.env, KIT_CWD: process.env.INIT_CWD ?? process.cwd() },
+    stdio: 'inherit',
+  },
+);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+child.on('exit', (code, signal) => {
+  process.exitCode = code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1);
+});
