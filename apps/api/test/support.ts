@@ -110,7 +110,15 @@ async function otherSource(name: Exclude<SourceName, 'sql'>, institutionName: st
  * DATABASE_URL), or with `source` another data source serving the same demo data.
  */
 export async function startApi(
-  options: { databaseUrl?: string; seeded?: boolean; logLines?: string[]; env?: Record<string, string>; source?: SourceName } = {},
+  options: {
+    databaseUrl?: string;
+    seeded?: boolean;
+    logLines?: string[];
+    env?: Record<string, string>;
+    source?: SourceName;
+    /** A data source of the test's own (overrides `source`). */
+    dataSource?: FdxDataSource;
+  } = {},
 ): Promise<TestApi> {
   const source = options.source ?? 'sql';
   const key = await newKey('key-1');
@@ -120,14 +128,18 @@ export async function startApi(
     JWKS_URI: jwks.url,
     DATA_DIR: dir,
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-    SEED_ON_START: String(source === 'sql' && options.seeded !== false),
+    SEED_ON_START: String(source === 'sql' && !options.dataSource && options.seeded !== false),
     ...options.env,
   });
   const logger = options.logLines
     ? createLogger({ name: 'api', level: 'debug' }, { write: (line: string) => void options.logLines!.push(line) })
     : createLogger({ name: 'api', level: 'silent' });
   // As main.ts starts it: the counter batches per RATE_LIMIT_SYNC_MS and is flushed on close.
-  const other = source === 'sql' ? undefined : await otherSource(source, config.institutionName);
+  const other = options.dataSource
+    ? { dataSource: options.dataSource, close: async () => undefined }
+    : source === 'sql'
+      ? undefined
+      : await otherSource(source, config.institutionName);
   const service = await startServer(config, logger, { dataSource: other?.dataSource });
   const { database, rateCounter } = service;
   const server = await listen(service.app, '127.0.0.1', 0);
