@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, listen, type Database, type RateCounter } from '@apps/shared';
+import { createTempDatabase } from '@kit/harness/postgres';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey, type TokenOptions } from '@kit/harness/jwks';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
 import type { FdxDataSource } from '../src/data-source.js';
@@ -41,10 +42,11 @@ export interface TestApi {
 
 /**
  * The data sources the route tests run against, all serving the demo data set: the SQL store
- * (seeded on start), the in-memory adapter, and the README's adapter skeleton calling a fake core
- * system over HTTP. Route test files `describe.each(SOURCES)`.
+ * (seeded on start) on SQLite and on a throwaway PostgreSQL database, the in-memory adapter, and
+ * the README's adapter skeleton calling a fake core system over HTTP. Route test files
+ * `describe.each(SOURCES)`.
  */
-export const SOURCES = ['sql', 'memory', 'core adapter'] as const;
+export const SOURCES = ['sql', 'sql on PostgreSQL', 'memory', 'core adapter'] as const;
 export type SourceName = (typeof SOURCES)[number];
 
 /** Every record a source serves for these customers, read through the port itself. */
@@ -98,7 +100,7 @@ function demoData(): Promise<MemoryCustomer[]> {
 }
 
 /** A source other than the SQL store, serving the demo data, and what to close with it. */
-async function otherSource(name: Exclude<SourceName, 'sql'>, institutionName: string): Promise<{ dataSource: FdxDataSource; close(): Promise<void> }> {
+async function otherSource(name: 'memory' | 'core adapter', institutionName: string): Promise<{ dataSource: FdxDataSource; close(): Promise<void> }> {
   const memory = new MemoryDataSource(await demoData(), { institutionName });
   if (name === 'memory') return { dataSource: memory, close: async () => undefined };
   const core = await startFakeCore(memory);
@@ -121,14 +123,17 @@ export async function startApi(
   } = {},
 ): Promise<TestApi> {
   const source = options.source ?? 'sql';
+  const sql = source === 'sql' || source === 'sql on PostgreSQL';
+  const temp = source === 'sql on PostgreSQL' && !options.databaseUrl ? await createTempDatabase('api_routes') : undefined;
+  const databaseUrl = options.databaseUrl ?? temp?.url;
   const key = await newKey('key-1');
   const jwks = await startJwks([key.jwk]);
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
   const config = testConfig({
     JWKS_URI: jwks.url,
     DATA_DIR: dir,
-    ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
-    SEED_ON_START: String(source === 'sql' && !options.dataSource && options.seeded !== false),
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    SEED_ON_START: String(sql && !options.dataSource && options.seeded !== false),
     ...options.env,
   });
   const logger = options.logLines
@@ -137,7 +142,7 @@ export async function startApi(
   // As main.ts starts it: the counter batches per RATE_LIMIT_SYNC_MS and is flushed on close.
   const other = options.dataSource
     ? { dataSource: options.dataSource, close: async () => undefined }
-    : source === 'sql'
+    : sql
       ? undefined
       : await otherSource(source, config.institutionName);
   const service = await startServer(config, logger, { dataSource: other?.dataSource });
@@ -163,6 +168,7 @@ export async function startApi(
       await jwks.close();
       await service.close();
       await other?.close();
+      await temp?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

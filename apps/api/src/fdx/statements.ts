@@ -38,7 +38,7 @@ export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadat
     res
       .status(200)
       .type(document.contentType)
-      .set('Content-Disposition', `inline; filename="${found.id}.pdf"`)
+      .set('Content-Disposition', `inline; filename="${found.id.replace(/[^\w.-]/g, '_')}.pdf"`)
       .send(Buffer.from(document.content.buffer, document.content.byteOffset, document.content.byteLength));
   });
 }
