@@ -24,6 +24,13 @@ describe('README: your own data adapter', () => {
     expect(SOURCES).toContain('core adapter');
   });
 
+  it('shows a main.ts change that applies to main.ts as it is', () => {
+    const diff = /```diff\n([\s\S]*?)```/.exec(section())![1]!;
+    const removed = diff.split('\n').filter((line) => line.startsWith('-')).map((line) => line.slice(1));
+    expect(removed).toHaveLength(1);
+    expect(readFileSync(root('apps/api/src/main.ts'), 'utf8').split('\n')).toContain(removed[0]);
+  });
+
   it('names files that exist', () => {
     for (const path of ['apps/api/src/data-source.ts', 'apps/api/src/db/sql-data-source.ts', 'apps/api/src/memory/memory-data-source.ts', 'apps/api/src/pdf/statement-pdf.ts', 'apps/api/src/main.ts', 'apps/api/test/support.ts', 'apps/api/test/adapter-skeleton.ts']) {
       expect(section(), path).toContain(path.replace(/^apps\/api\//, ''));
