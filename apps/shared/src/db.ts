@@ -124,6 +124,22 @@ export async function migrate<DB>(db: Kysely<DB>, migrations: Record<string, Mig
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/**
+ * Opens a service's database and brings its schema up to date; a failed migration closes the
+ * connection again (no pool left behind). Logs the migrations it applied.
+ */
+export async function openMigrated<DB>(config: DatabaseConfig, migrations: Record<string, Migration>, logger?: Logger): Promise<Database<DB>> {
+  const database = openDatabase<DB>(config, logger);
+  try {
+    const applied = await migrate(database.db, migrations);
+    if (applied.length > 0) logger?.info({ applied, engine: database.engine }, 'database migrated');
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
+}
+
 /** True when the error means the database could not be reached (as opposed to a bad query). */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;

@@ -5,7 +5,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
-import { migrate, openDatabase, type Database } from '../src/db.js';
+import pg from 'pg';
+import { migrate, openDatabase, openMigrated, type Database } from '../src/db.js';
 
 interface Schema {
   note: { id: string; body: string; expires_at: number };
@@ -75,4 +76,40 @@ contract('PostgreSQL', async () => {
   const temp: TempDatabase = await createTempDatabase('shared_db');
   const database = openDatabase<Schema>({ databaseUrl: temp.url, sqliteFile: 'unused' });
   return { database, cleanup: () => temp.drop() };
+});
+
+describe('openMigrated', () => {
+  const broken: Record<string, Migration> = {
+    ...migrations,
+    '0002_broken': { up: (db: Kysely<unknown>) => sql`select * from no_such_table`.execute(db).then(() => undefined) },
+  };
+
+  it('on a failed migration rejects with its error and leaves no connection open', async () => {
+    const temp = await createTempDatabase('shared_open');
+    try {
+      await expect(openMigrated<Schema>({ databaseUrl: temp.url, sqliteFile: 'unused' }, broken)).rejects.toThrow(/no_such_table/);
+      const admin = new pg.Client({ connectionString: temp.url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+        expect(Number(rows[0]?.n)).toBe(0);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await temp.drop();
+    }
+  });
+
+  it('opens a usable, migrated database', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kit-db-'));
+    try {
+      const database = await openMigrated<Schema>({ sqliteFile: join(dir, 'open.sqlite') }, migrations);
+      await database.db.insertInto('note').values({ id: 'x', body: 'ok', expires_at: 1 }).execute();
+      expect(await database.db.selectFrom('note').select('id').execute()).toEqual([{ id: 'x' }]);
+      await database.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { migrate, openDatabase, type DatabaseConfig, type Logger } from '@apps/shared';
+import { openMigrated, type DatabaseConfig, type Logger } from '@apps/shared';
 import type { AuthConfig } from '../config.js';
 import { migrations } from './migrations.js';
 import type { AuthDatabase, AuthSchema } from './schema.js';
@@ -10,17 +10,6 @@ export function authDatabaseConfig(config: Pick<AuthConfig, 'databaseUrl' | 'dat
 }
 
 /** Opens the OP's database (SQLite under DATA_DIR, or PostgreSQL) and brings its schema up to date. */
-export async function openAuthDatabase(
-  config: Pick<AuthConfig, 'databaseUrl' | 'dataDir'>,
-  logger?: Logger,
-): Promise<AuthDatabase> {
-  const database = openDatabase<AuthSchema>(authDatabaseConfig(config), logger);
-  try {
-    const applied = await migrate(database.db, migrations);
-    if (applied.length > 0) logger?.info({ applied, engine: database.engine }, 'database migrated');
-  } catch (err) {
-    await database.close();
-    throw err;
-  }
-  return database;
+export function openAuthDatabase(config: Pick<AuthConfig, 'databaseUrl' | 'dataDir'>, logger?: Logger): Promise<AuthDatabase> {
+  return openMigrated<AuthSchema>(authDatabaseConfig(config), migrations, logger);
 }
