@@ -1,6 +1,8 @@
+import { createLogger, runCli } from '@apps/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
+import { program } from '../src/cli/program.js';
 import { CustomerStore } from '../src/customers/store.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
@@ -50,5 +52,22 @@ describe.each(ENGINES)('a customer blocked after signing in, on %s', (engine) =>
     const back = await browser.exchange(code!, verifier);
     expect(back.status).toBe(200);
     expect((await browser.refresh(back.body.refresh_token!)).status).toBe(200);
+  });
+
+  it('`pnpm kit customers delete` revokes the grant and its tokens, and the session goes back to login', async () => {
+    const browser = new OAuthClient(auth.issuer, { authorization: { prompt: 'consent' } });
+    const tokens = await browser.signIn('user@example.test');
+    let out = '';
+    const kit = { ...program, open: async () => ({ config: auth.config, logger: createLogger({ name: 'kit', level: 'silent' }), database, close: async () => {} }) };
+    const code = await runCli(kit, ['customers', 'delete', 'cust-10001', '--json'], { stdout: (t) => (out += t), stderr: () => {}, isTty: false });
+    expect(code).toBe(0);
+    expect(JSON.parse(out)).toEqual({ id: 'cust-10001', grantsRevoked: 1, sessionsEnded: 1 });
+    const rows = await database.db.selectFrom('oidc_models').select(['model', 'payload']).where('model', 'in', ['Grant', 'Session', 'RefreshToken']).execute();
+    expect(rows.filter((r) => (JSON.parse(r.payload) as { accountId?: string }).accountId === 'cust-10001')).toEqual([]);
+    const refused = await browser.refresh(tokens.refresh_token);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_grant');
+    const { page } = await browser.startAuthorization();
+    expect(page.body).toContain('id="login-form"');
   });
 });
