@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { hashPassword } from '../customers/passwords.js';
 import type { CustomerStore } from '../customers/store.js';
 import { CustomerExists } from '../errors.js';
@@ -80,7 +80,7 @@ export async function importCustomers(text: string, store: CustomerStore, onAdde
           reject('header must be id,email,name[,password_hash|password]');
           return report;
         }
-        column = fourth as typeof column;
+        column = fourth;
         continue;
       }
     }
