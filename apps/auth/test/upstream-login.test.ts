@@ -4,7 +4,9 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OAuthClient } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
+import { createLogger } from '@apps/shared';
 import { CustomerStore } from '../src/customers/store.js';
+import { LoginGuard } from '../src/security/login-guard.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { BANK_CLIENT, reserveBankIdp, type BankIdp } from './helpers/bank-idp.js';
@@ -109,6 +111,16 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
     const { page } = await signInAtBank(auth, idp, 'dave');
     expect(page.status).toBe(303);
     expect(new URL(page.location!).searchParams.get('error')).toBe('access_denied');
+  });
+
+  it("keeps the OP's lockout: a customer locked by failed passwords is not signed in from upstream either", async () => {
+    const guard = new LoginGuard(database.db, auth.config, createLogger({ name: 'test', level: 'silent' }));
+    for (let i = 0; i < auth.config.lockout.threshold; i++) await guard.failed('alice@bank.test');
+    const { page } = await signInAtBank(auth, idp, 'alice');
+    expect(page.status).toBe(429);
+    expect(page.body).toContain('temporarily locked');
+    await guard.unlock('alice@bank.test');
+    expect((await signInAtBank(auth, idp, 'alice')).page.body).toContain('consent-allow');
   });
 
   it('shows a clear page when the person cancels at the bank (access_denied)', async () => {
