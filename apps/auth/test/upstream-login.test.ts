@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BANK_CLIENT, bankUpstreamEnv, reserveBankIdp, type BankIdp } from '@kit/harness/bank-idp';
 import { OAuthClient } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { createLogger } from '@apps/shared';
@@ -9,21 +10,9 @@ import { CustomerStore } from '../src/customers/store.js';
 import { LoginGuard } from '../src/security/login-guard.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
-import { BANK_CLIENT, reserveBankIdp, type BankIdp } from './helpers/bank-idp.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 const CALLBACK = '/interaction/upstream/callback';
-
-function upstreamEnv(issuer: string): Record<string, string> {
-  return {
-    UPSTREAM_OIDC_ISSUER: issuer,
-    UPSTREAM_OIDC_CLIENT_ID: BANK_CLIENT.client_id,
-    UPSTREAM_OIDC_CLIENT_SECRET: BANK_CLIENT.client_secret,
-    UPSTREAM_OIDC_CUSTOMER_CLAIM: 'customer_id',
-    UPSTREAM_OIDC_SCOPE: 'openid profile email',
-    UPSTREAM_OIDC_TIMEOUT: '2',
-  };
-}
 
 /** A person at the OP's authorization endpoint, sent on to the bank's IdP: returns both user agents and the IdP's login uid. */
 async function toBankLogin(auth: TestAuth, idp: BankIdp) {
@@ -59,8 +48,8 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
   beforeAll(async () => {
     store = await createTestStore(engine);
     idp = await reserveBankIdp();
-    auth = await startTestAuth(store, upstreamEnv(idp.issuer));
-    idp.start(`${auth.issuer}${CALLBACK}`);
+    auth = await startTestAuth(store, bankUpstreamEnv(idp.issuer));
+    await idp.start(`${auth.issuer}${CALLBACK}`);
     database = await openAuthDatabase(store.config);
     customers = new CustomerStore(database.db);
   });
@@ -170,7 +159,7 @@ describe('the bank’s IdP unreachable', () => {
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    auth = await startTestAuth(store, upstreamEnv(`http://127.0.0.1:${port}`));
+    auth = await startTestAuth(store, bankUpstreamEnv(`http://127.0.0.1:${port}`));
   });
   afterAll(async () => {
     await auth?.close();
