@@ -44,11 +44,20 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
   let auth: TestAuth;
   let database: AuthDatabase;
   let customers: CustomerStore;
+  const logs: string[] = [];
+  /** Values that must never reach the log: codes, states and nonces of the upstream exchanges. */
+  const secrets = new Set<string>([BANK_CLIENT.client_secret]);
+  const remember = (url: string) => {
+    for (const name of ['code', 'state', 'nonce']) {
+      const value = new URL(url).searchParams.get(name);
+      if (value) secrets.add(value);
+    }
+  };
 
   beforeAll(async () => {
     store = await createTestStore(engine);
     idp = await reserveBankIdp();
-    auth = await startTestAuth(store, bankUpstreamEnv(idp.issuer));
+    auth = await startTestAuth(store, bankUpstreamEnv(idp.issuer), (line) => logs.push(line));
     await idp.start(`${auth.issuer}${CALLBACK}`);
     database = await openAuthDatabase(store.config);
     customers = new CustomerStore(database.db);
@@ -60,8 +69,16 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
     await store?.cleanup();
   });
 
+  /** Every sign-in at the bank in this suite, with what its URLs carried. */
+  async function signIn(user: string) {
+    const flow = await signInAtBank(auth, idp, user);
+    remember(flow.upstream.href);
+    remember(flow.callback);
+    return flow;
+  }
+
   it('sends the person to the bank with code + PKCE S256, state and nonce, and back to consent; tokens carry the mapped customer', async () => {
-    const { op, upstream, page, verifier } = await signInAtBank(auth, idp, 'alice');
+    const { op, upstream, page, verifier } = await signIn('alice');
     expect(upstream.searchParams.get('client_id')).toBe(BANK_CLIENT.client_id);
     expect(upstream.searchParams.get('redirect_uri')).toBe(`${auth.issuer}${CALLBACK}`);
     expect(upstream.searchParams.get('response_type')).toBe('code');
@@ -84,20 +101,20 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
 
   it('provisions a customer the OP has not seen, who can then be blocked like any other', async () => {
     expect(await customers.find('cust-bank-42')).toBeUndefined();
-    const { op, page, verifier } = await signInAtBank(auth, idp, 'bob');
+    const { op, page, verifier } = await signIn('bob');
     const tokens = await op.exchange(await op.consent(page), verifier);
     expect(tokens.status).toBe(200);
     expect(await customers.find('cust-bank-42')).toMatchObject({ name: 'Bob New', email: 'bob@bank.test', emailVerified: true, hasPassword: false, blocked: false });
 
     await customers.setBlocked('cust-bank-42', true);
     expect((await op.refresh(tokens.body.refresh_token!)).body.error).toBe('invalid_grant');
-    const again = await signInAtBank(auth, idp, 'bob');
+    const again = await signIn('bob');
     expect(new URL(again.page.location!).searchParams.get('error')).toBe('access_denied');
     await customers.setBlocked('cust-bank-42', false);
   });
 
   it('refuses a customer blocked locally, whatever the bank says', async () => {
-    const { page } = await signInAtBank(auth, idp, 'dave');
+    const { page } = await signIn('dave');
     expect(page.status).toBe(303);
     expect(new URL(page.location!).searchParams.get('error')).toBe('access_denied');
   });
@@ -105,22 +122,22 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
   it("keeps the OP's lockout: a customer locked by failed passwords is not signed in from upstream either", async () => {
     const guard = new LoginGuard(database.db, auth.config, createLogger({ name: 'test', level: 'silent' }));
     for (let i = 0; i < auth.config.lockout.threshold; i++) await guard.failed('alice@bank.test');
-    const { page } = await signInAtBank(auth, idp, 'alice');
+    const { page } = await signIn('alice');
     expect(page.status).toBe(429);
     expect(page.body).toContain('temporarily locked');
     await guard.unlock('alice@bank.test');
-    expect((await signInAtBank(auth, idp, 'alice')).page.body).toContain('consent-allow');
+    expect((await signIn('alice')).page.body).toContain('consent-allow');
   });
 
   it('shows a clear page when the person cancels at the bank (access_denied)', async () => {
-    const { page } = await signInAtBank(auth, idp, 'deny');
+    const { page } = await signIn('deny');
     expect(page.status).toBe(403);
     expect(page.body).toContain('The sign-in at your bank was cancelled or refused');
     expect(page.body).not.toMatch(/at .*\.(ts|js):\d+/);
   });
 
   it('refuses an ID token without the customer claim', async () => {
-    const { page, callback } = await signInAtBank(auth, idp, 'carol');
+    const { page, callback } = await signIn('carol');
     expect(page.status).toBe(502);
     expect(page.body).toContain('sign-in did not say which customer you are');
     expect(page.body).not.toContain(new URL(callback).searchParams.get('code')!);
@@ -128,7 +145,7 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
   });
 
   it('uses a pending login once: a replayed or forged callback gets the "start again" page', async () => {
-    const { op, callback, page } = await signInAtBank(auth, idp, 'alice');
+    const { op, callback, page } = await signIn('alice');
     expect(page.body).toContain('consent-allow');
     const replay = await op.get(callback);
     expect(replay.status).toBe(400);
@@ -145,6 +162,13 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
     const res = await stranger.get(back.location!);
     expect(res.status).toBe(400);
     expect(res.body).not.toContain('consent-allow');
+  });
+
+  it('logged the sign-ins without a code, state, nonce or the client secret', () => {
+    expect(secrets.size).toBeGreaterThan(10);
+    expect(logs.join('\n')).toContain('customer provisioned from the upstream IdP');
+    const leaked = [...secrets].filter((secret) => logs.some((line) => line.includes(secret)));
+    expect(leaked).toEqual([]);
   });
 });
 
