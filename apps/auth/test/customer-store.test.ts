@@ -61,6 +61,8 @@ describe.each(ENGINES)('local customers on %s', (engine) => {
       status: 'locked',
       claims: { name: 'Demo User', email: 'user@example.test', email_verified: true },
     });
+    // Token grants skip the lockout: it stops password guessing, not the customer's apps.
+    expect((await directory.find('cust-10001', { lockout: false }))?.status).toBe('active');
     locked.clear();
     expect((await directory.find('cust-10001'))?.status).toBe('active');
     expect(await directory.find('cust-nobody')).toBeUndefined();

@@ -44,8 +44,12 @@ export interface RedirectLogin {
 
 export interface CustomerDirectory {
   readonly login: PasswordLogin | RedirectLogin;
-  /** The customer with this id, or undefined when there is none (never created, or deleted). */
-  find(id: string): Promise<Customer | undefined>;
+  /**
+   * The customer with this id, or undefined when there is none (never created, or deleted).
+   * `lockout: false` skips the lockout check (status is then never `locked`): token grants ask so,
+   * since a lockout stops password guessing, not the customer's apps, and costs a query per refresh.
+   */
+  find(id: string, options?: { lockout?: boolean }): Promise<Customer | undefined>;
 }
 
 /** Whether a customer may hold a session and tokens: blocked and unknown customers may not. */

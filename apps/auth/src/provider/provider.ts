@@ -82,7 +82,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
     // userinfo with invalid_token, and their sessions go back to login.
     async findAccount(_ctx, sub) {
-      const customer = await deps.customers.find(sub);
+      const customer = await deps.customers.find(sub, { lockout: false });
       if (!mayHoldTokens(customer)) return undefined;
       return { accountId: customer.id, claims: () => ({ sub: customer.id, ...customer.claims }) };
     },

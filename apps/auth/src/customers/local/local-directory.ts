@@ -30,9 +30,9 @@ export class LocalCustomerDirectory implements CustomerDirectory {
     this.login = { kind: 'password', authenticate: (email, password) => this.authenticate(email, password) };
   }
 
-  async find(id: string): Promise<Customer | undefined> {
+  async find(id: string, options: { lockout?: boolean } = {}): Promise<Customer | undefined> {
     const record = await this.store.find(id);
-    return record && toCustomer(record, this.isLocked);
+    return record && toCustomer(record, options.lockout === false ? undefined : this.isLocked);
   }
 
   /**

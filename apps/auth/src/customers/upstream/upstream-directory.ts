@@ -51,8 +51,8 @@ export class UpstreamCustomerDirectory implements CustomerDirectory {
     };
   }
 
-  find(id: string): Promise<Customer | undefined> {
-    return this.local.find(id);
+  find(id: string, options?: { lockout?: boolean }): Promise<Customer | undefined> {
+    return this.local.find(id, options);
   }
 
   private async start(uid: string): Promise<URL> {
