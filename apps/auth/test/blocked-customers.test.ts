@@ -4,6 +4,7 @@ import { OAuthClient } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { program } from '../src/cli/program.js';
 import { CustomerStore } from '../src/customers/store.js';
+import { LoginGuard } from '../src/security/login-guard.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
@@ -69,5 +70,15 @@ describe.each(ENGINES)('a customer blocked after signing in, on %s', (engine) =>
     expect(refused.body.error).toBe('invalid_grant');
     const { page } = await browser.startAuthorization();
     expect(page.body).toContain('id="login-form"');
+  });
+
+  it("keeps a locked-out customer's apps refreshing (the lockout only stops password guessing)", async () => {
+    const browser = new OAuthClient(auth.issuer, { authorization: { prompt: 'consent' } });
+    const tokens = await browser.signIn('user2@example.test');
+    const guard = new LoginGuard(database.db, auth.config, createLogger({ name: 'test', level: 'silent' }));
+    for (let i = 0; i < auth.config.lockout.threshold; i++) await guard.failed('user2@example.test');
+    expect(await guard.isLocked('user2@example.test')).toBe(true);
+    expect((await browser.refresh(tokens.refresh_token)).status).toBe(200);
+    await guard.unlock('user2@example.test');
   });
 });
