@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BANK_CLIENT, bankUpstreamEnv, reserveBankIdp, type BankIdp } from '@kit/harness/bank-idp';
@@ -174,28 +174,44 @@ describe.each(ENGINES)('sign-in at the bank’s upstream IdP, on %s', (engine) =
 
 describe('the bank’s IdP unreachable', () => {
   let store: TestStore;
-  let auth: TestAuth;
+  let refusing: TestAuth;
+  let silent: TestAuth;
+  // Accepts connections and never answers: only the timeout ends the wait.
+  const hanging = createServer(() => {});
+  const sockets = new Set<Socket>();
+  hanging.on('connection', (socket) => sockets.add(socket));
 
   beforeAll(async () => {
     store = await createTestStore('sqlite');
     // A port nobody listens on.
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const port = (probe.address() as AddressInfo).port;
+    const closedPort = (probe.address() as AddressInfo).port;
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    auth = await startTestAuth(store, bankUpstreamEnv(`http://127.0.0.1:${port}`));
+    refusing = await startTestAuth(store, bankUpstreamEnv(`http://127.0.0.1:${closedPort}`));
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    const hangingPort = (hanging.address() as AddressInfo).port;
+    silent = await startTestAuth(store, { ...bankUpstreamEnv(`http://127.0.0.1:${hangingPort}`), UPSTREAM_OIDC_TIMEOUT: '1' });
   });
   afterAll(async () => {
-    await auth?.close();
+    await silent?.close();
+    await refusing?.close();
+    await new Promise<void>((resolve) => {
+      hanging.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
     await store?.cleanup();
   });
-
-  it('shows a "try again later" page with status 503 instead of the login step', async () => {
-    const op = new OAuthClient(auth.issuer);
-    const { page } = await op.startAuthorization();
+  it.each([
+    ['refuses connections', () => refusing],
+    ['never answers (UPSTREAM_OIDC_TIMEOUT)', () => silent],
+  ])('shows a "try again later" page with status 503 instead of the login step when the IdP %s', async (_case, op) => {
+    const started = Date.now();
+    const { page } = await new OAuthClient(op().issuer).startAuthorization();
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(page.status).toBe(503);
     expect(page.headers.get('retry-after')).toBe('30');
     expect(page.body).toContain('sign-in service cannot be reached right now');
-    expect(page.body).not.toMatch(/ECONNREFUSED|fetch failed|at .*\.(ts|js):\d+/);
+    expect(page.body).not.toMatch(/ECONNREFUSED|fetch failed|timeout|at .*\.(ts|js):\d+/i);
   });
 });
