@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** noun → [service, summary]; each service's `src/cli/program.ts` implements its nouns. */
-const NOUNS = {};
+const NOUNS = {
+  clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
+  grants: ['auth', "customers' grants to clients: list, revoke"],
+};
 
 function help() {
   const width = Math.max(...Object.keys(NOUNS).map((n) => n.length));

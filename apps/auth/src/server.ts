@@ -12,6 +12,7 @@ import { devSigningKeys } from './keys/dev-keys.js';
 import { wireProviderEvents } from './provider/events.js';
 import { createProvider } from './provider/provider.js';
 import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
+import { managedFdxScopes } from './clients/client-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -59,7 +60,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       formActionOrigins,
     }),
   );
-  app.get('/auth', addConfiguredFdxScopes(config.clients));
+  app.get('/auth', addConfiguredFdxScopes(config.clients, managedFdxScopes(database.db)));
   app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {

@@ -17,6 +17,10 @@ export type AuditType =
   | 'grant.revoked'
   | 'client.registered'
   | 'client.deleted'
+  | 'client.created'
+  | 'client.secret_rotated'
+  | 'client.disabled'
+  | 'client.enabled'
   | 'client.pkce_optional'
   | 'rate_limit.exceeded';
 

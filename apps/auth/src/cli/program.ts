@@ -1,7 +1,9 @@
 import { createLogger, type CliProgram } from '@apps/shared';
 import { loadAuthConfig } from '../config.js';
 import { openAuthDatabase } from '../db/open.js';
+import { clientsNoun } from './clients.js';
 import type { OperatorDeps } from './deps.js';
+import { grantsNoun } from './grants.js';
 
 /**
  * The OP's half of `pnpm kit` (customers, clients, grants, audit, keys). It opens the same
@@ -10,7 +12,10 @@ import type { OperatorDeps } from './deps.js';
  */
 export const program: CliProgram<OperatorDeps> = {
   name: 'pnpm kit',
-  nouns: {},
+  nouns: {
+    clients: clientsNoun,
+    grants: grantsNoun,
+  },
   async open() {
     const config = loadAuthConfig(process.env);
     const logger = createLogger({ name: 'kit', level: process.env.KIT_LOG_LEVEL ?? 'warn' });

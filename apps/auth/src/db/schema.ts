@@ -11,6 +11,20 @@ export interface OidcModelTable {
   consumed_at: number | null;
   /** Epoch milliseconds; null never expires. */
   expires_at: number | null;
+  /** Grants only (0006): whose grant it is and to which client, so the CLI can find them. */
+  account_id: string | null;
+  client_id: string | null;
+}
+
+/** Clients added with `pnpm kit clients add` (0006); static clients stay in env, registered ones in oidc_models. */
+export interface ClientTable {
+  client_id: string;
+  /** The client's metadata as oidc-provider takes it (JSON), secret included. */
+  metadata: string;
+  /** Epoch milliseconds; a disabled client is unknown to the OP (invalid_client). */
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface UserTable {
@@ -56,6 +70,7 @@ export interface AuthSchema {
   rate_limits: RateLimitTable;
   audit_events: AuditEventTable;
   op_secrets: OpSecretTable;
+  clients: ClientTable;
 }
 
 export type AuthDatabase = Database<AuthSchema>;
