@@ -12,6 +12,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const NOUNS = {
   clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
   grants: ['auth', "customers' grants to clients: list, revoke"],
+  audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
 };
 
 function help() {

@@ -64,6 +64,8 @@ const schema = z
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
     REGISTRATION_MAX_CLIENTS: envInt(100, 0),
     SWEEP_INTERVAL: seconds(300, 1),
+    // Audit events older than this many days are deleted by the sweeper; unset keeps them forever.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
     REFRESH_TOKEN_REUSE_GRACE: seconds(0, 0, 60),
   })
   .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
@@ -143,6 +145,7 @@ const schema = z
         maxClients: e.REGISTRATION_MAX_CLIENTS,
       },
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
     };
   });

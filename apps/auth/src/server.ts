@@ -114,7 +114,8 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       logger,
     });
     const app = createServer(config, { logger, database, provider, users, audit, tokenCounter });
-    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
+    const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs);
     return {
       app,
       provider,

@@ -1,6 +1,7 @@
 import { createLogger, type CliProgram } from '@apps/shared';
 import { loadAuthConfig } from '../config.js';
 import { openAuthDatabase } from '../db/open.js';
+import { auditNoun } from './audit.js';
 import { clientsNoun } from './clients.js';
 import type { OperatorDeps } from './deps.js';
 import { grantsNoun } from './grants.js';
@@ -15,6 +16,7 @@ export const program: CliProgram<OperatorDeps> = {
   nouns: {
     clients: clientsNoun,
     grants: grantsNoun,
+    audit: auditNoun,
   },
   async open() {
     const config = loadAuthConfig(process.env);
