@@ -13,6 +13,7 @@ const NOUNS = {
   clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
   grants: ['auth', "customers' grants to clients: list, revoke"],
   audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
+  keys: ['auth', 'signing keys: generate, list, promote, retire'],
 };
 
 function help() {

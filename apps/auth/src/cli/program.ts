@@ -5,6 +5,7 @@ import { auditNoun } from './audit.js';
 import { clientsNoun } from './clients.js';
 import type { OperatorDeps } from './deps.js';
 import { grantsNoun } from './grants.js';
+import { keysNoun } from './keys.js';
 
 /**
  * The OP's half of `pnpm kit` (customers, clients, grants, audit, keys). It opens the same
@@ -17,6 +18,7 @@ export const program: CliProgram<OperatorDeps> = {
     clients: clientsNoun,
     grants: grantsNoun,
     audit: auditNoun,
+    keys: keysNoun,
   },
   async open() {
     const config = loadAuthConfig(process.env);

@@ -137,4 +137,18 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0006_operator': operator,
+  // Signing keys rotated with `pnpm kit keys`, beside JWKS / the development keys.
+  '0007_signing_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('private_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('signing_from', 'bigint')
+        .addColumn('retired_at', 'bigint')
+        .execute();
+    },
+  },
 };

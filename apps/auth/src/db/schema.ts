@@ -64,6 +64,19 @@ export interface OpSecretTable {
   created_at: number;
 }
 
+/** Signing keys managed with `pnpm kit keys` (0007); states follow from the times (keys/key-store.ts). */
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  /** The private JWK, AES-GCM sealed with KEYS_ENCRYPTION_KEY (keys/key-cipher.ts). */
+  private_jwk: string;
+  /** Epoch ms: published in the JWKS since. */
+  created_at: number;
+  /** Epoch ms: signs from (null: not until promoted). */
+  signing_from: number | null;
+  retired_at: number | null;
+}
+
 export interface AuthSchema {
   oidc_models: OidcModelTable;
   users: UserTable;
@@ -71,6 +84,7 @@ export interface AuthSchema {
   audit_events: AuditEventTable;
   op_secrets: OpSecretTable;
   clients: ClientTable;
+  signing_keys: SigningKeyTable;
 }
 
 export type AuthDatabase = Database<AuthSchema>;
