@@ -19,7 +19,7 @@ export interface KeySet {
 export function combineKeys(staticKeys: SigningKeys, stored: readonly LoadedKey[]): SigningKeys {
   const current = stored.filter((k) => k.state === 'current').map((k) => k.jwk);
   const others = stored.filter((k) => k.state === 'next' || k.state === 'previous').map((k) => k.jwk);
-  return { keys: [...current, ...staticKeys.keys, ...others] } as SigningKeys;
+  return { keys: [...current, ...staticKeys.keys, ...others] };
 }
 
 export class KeyRing {

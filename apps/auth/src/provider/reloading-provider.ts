@@ -61,7 +61,7 @@ export async function startReloadingProvider(options: ReloadingProviderOptions):
     if (next.fingerprint === fingerprint) return false;
     const built = options.build(next.jwks);
     current = built;
-    handler = built.callback() as Handler;
+    handler = built.callback();
     fingerprint = next.fingerprint;
     options.logger.info({ kids: next.jwks.keys.map((k) => k.kid) }, 'signing keys changed: provider rebuilt');
     return true;
