@@ -41,7 +41,9 @@ const describeClient = (c: ClientSummary) =>
     `grant_types    ${c.grantTypes.join(' ')}`,
     `fdx_scopes     ${c.fdxScopes.join(' ')}`,
     ...(c.createdAt ? [`created        ${c.createdAt}`] : []),
-  ].join('\n');
+  ]
+    .map((line) => line.trimEnd())
+    .join('\n');
 
 const withSecret = (r: { client: ClientSummary; secret?: string | undefined }) =>
   r.secret

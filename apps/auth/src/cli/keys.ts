@@ -9,9 +9,9 @@ import { parseDuration } from './when.js';
 const storeOf = (deps: OperatorDeps) =>
   new SigningKeyStore(deps.database.db, deps.config.keysEncryptionKey === undefined ? undefined : new KeyCipher(deps.config.keysEncryptionKey));
 
-/** `23h 59m` for a wait. */
-function humanDuration(ms: number): string {
-  const minutes = Math.ceil(ms / 60_000);
+/** `23h 59m`: a wait rounds up, an age down. */
+function humanDuration(ms: number, round: (n: number) => number = Math.ceil): string {
+  const minutes = round(ms / 60_000);
   const hours = Math.floor(minutes / 60);
   return hours > 0 ? `${hours}h ${minutes % 60}m` : `${minutes}m`;
 }
@@ -49,7 +49,7 @@ function view(k: StoredKey, now: number): KeyView {
     alg: k.alg,
     source: 'database',
     state: k.state,
-    age: humanDuration(Math.max(0, now - k.createdAt)),
+    age: humanDuration(Math.max(0, now - k.createdAt), Math.floor),
     publishedSince: k.state === 'retired' ? null : iso(k.createdAt),
     signingFrom: iso(k.signingFrom),
     stoppedSigningAt: iso(k.stoppedSigningAt),
