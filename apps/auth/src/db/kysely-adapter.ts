@@ -52,9 +52,13 @@ export class KyselyAdapter implements Adapter {
         uid: payload.uid ?? null,
         consumed_at: typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
         expires_at: typeof expiresIn === 'number' ? this.now() + expiresIn * 1000 : null,
-        // Grants are listed and revoked by customer and by client (`pnpm kit grants`).
-        account_id: this.model === 'Grant' && typeof payload.accountId === 'string' ? payload.accountId : null,
-        client_id: this.model === 'Grant' && typeof payload.clientId === 'string' ? payload.clientId : null,
+        // Grants are listed and revoked by customer and by client (`pnpm kit grants`, migration 0006).
+        ...(this.model === 'Grant'
+          ? {
+              account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+              client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+            }
+          : {}),
       };
       await this.db
         .insertInto('oidc_models')
@@ -67,8 +71,7 @@ export class KyselyAdapter implements Adapter {
             uid: row.uid,
             consumed_at: row.consumed_at,
             expires_at: row.expires_at,
-            account_id: row.account_id,
-            client_id: row.client_id,
+            ...(this.model === 'Grant' ? { account_id: row.account_id, client_id: row.client_id } : {}),
           }),
         )
         .execute();
