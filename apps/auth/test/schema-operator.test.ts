@@ -26,7 +26,7 @@ describe.each(ENGINES)('migration 0006 on %s', (engine) => {
     // A Grant row as an older release wrote it: no account_id / client_id columns yet.
     await database.db
       .insertInto('oidc_models')
-      .values({ model: 'Grant', id: 'g-old', payload: JSON.stringify({ accountId: 'cust-1', clientId: 'rp-1', iat: 1, exp: 2e10 }), expires_at: null } as never)
+      .values({ model: 'Grant', id: 'g-old', payload: JSON.stringify({ accountId: 'cust-1', clientId: 'rp-1', iat: 1, exp: 2e10 }), expires_at: null })
       .execute();
     expect(await migrate(database.db, migrations)).toContain('0006_operator');
 
