@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
+import { openAuthDatabase } from '../src/db/open.js';
 import { json, kitFor, type KitResult } from './helpers/kit.js';
 
 const REDIRECT = 'https://aggregator.example.test/cb';
@@ -28,6 +29,8 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     await auth?.close();
     await store?.cleanup();
   });
+
+  const database = () => openAuthDatabase(store.config);
 
   /** Login, consent and code exchange as `client`; returns the token response. */
   async function signIn(client: { client_id: string; client_secret: string }, scope = 'openid offline_access') {
@@ -132,6 +135,35 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     expect(gone.code).toBe(3);
     expect(json(gone)).toEqual({ error: `no client ${client.clientId}`, exitCode: 3 });
     expect((await kit('clients', 'delete', client.clientId)).code).toBe(3);
+  });
+
+  it('lists a client registered over HTTP, leaves its changes to RFC 7592 (exit 4), and deletes it with its access token', async () => {
+    const res = await fetch(`${auth.issuer}/reg`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${auth.config.registration.initialAccessToken}` },
+      body: JSON.stringify({ redirect_uris: [REDIRECT], client_name: 'Registered' }),
+    });
+    expect(res.status).toBe(201);
+    const registered = (await res.json()) as { client_id: string; client_secret: string; registration_client_uri: string; registration_access_token: string };
+    const listed = json<Added[]>(await kit('clients', 'list', '--json')).find((c) => c.clientId === registered.client_id);
+    expect(listed).toMatchObject({ source: 'registration', status: 'enabled' });
+    expect(JSON.stringify(listed)).not.toContain(registered.client_secret);
+
+    const disable = await kit('clients', 'disable', registered.client_id);
+    expect(disable.code).toBe(4);
+    expect(disable.stderr).toContain('registered over HTTP');
+
+    expect((await kit('clients', 'delete', registered.client_id)).code).toBe(0);
+    const read = await fetch(registered.registration_client_uri, { headers: { authorization: `Bearer ${registered.registration_access_token}` } });
+    expect(read.status).toBe(401);
+    const tokens = await database().then(async (db) => {
+      try {
+        return await db.db.selectFrom('oidc_models').select('id').where('model', '=', 'RegistrationAccessToken').execute();
+      } finally {
+        await db.close();
+      }
+    });
+    expect(tokens).toEqual([]);
   });
 
   it('refuses to add or change a static client (exit 4)', async () => {

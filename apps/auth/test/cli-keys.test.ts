@@ -116,6 +116,15 @@ describe.each(ENGINES)('pnpm kit keys on %s', (engine) => {
     expect(retired).toMatchObject({ code: 0, stdout: `key ${next.kid} (RS256) is retired\n` });
     await eventually(async () => !(await publishedKids()).includes(next.kid));
     expect((await kit('keys', 'retire', next.kid)).code).toBe(4);
+
+    const audited = json<{ type: string; detail: { kid: string } }[]>(await kit('audit', 'query', '--actor', 'cli', '--json'));
+    expect(audited.map((e) => [e.type, e.detail.kid])).toEqual([
+      ['key.retired', next.kid],
+      // The second key signed by its --promote-after time, without a promote command.
+      ['key.generated', second.kid],
+      ['key.promoted', next.kid],
+      ['key.generated', next.kid],
+    ]);
   });
 
   it('stores private keys sealed (AES-GCM), never as plain JWK', async () => {

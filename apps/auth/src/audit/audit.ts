@@ -21,6 +21,9 @@ export type AuditType =
   | 'client.secret_rotated'
   | 'client.disabled'
   | 'client.enabled'
+  | 'key.generated'
+  | 'key.promoted'
+  | 'key.retired'
   | 'client.pkce_optional'
   | 'rate_limit.exceeded';
 

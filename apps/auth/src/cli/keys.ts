@@ -1,4 +1,5 @@
 import { conflictError, notFoundError, table, usageError, type Noun } from '@apps/shared';
+import { AuditLog } from '../audit/audit.js';
 import { devSigningKeys } from '../keys/dev-keys.js';
 import { ACCESS_TOKEN_ALGS, type AccessTokenAlg } from '../keys/jwks.js';
 import { KeyCipher } from '../keys/key-cipher.js';
@@ -57,6 +58,9 @@ function view(k: StoredKey, now: number): KeyView {
   };
 }
 
+const record = (deps: OperatorDeps, type: 'key.generated' | 'key.promoted' | 'key.retired', key: StoredKey) =>
+  new AuditLog(deps.database.db, deps.logger).record({ type, actor: 'cli', detail: { kid: key.kid, alg: key.alg } });
+
 const describeKey = (k: KeyView) =>
   `key ${k.kid} (${k.alg}) is ${k.state}${k.signingFrom && k.state === 'next' ? `; signs from ${k.signingFrom}` : ''}`;
 
@@ -83,6 +87,7 @@ export const keysNoun: Noun<OperatorDeps> = {
           throw usageError('--promote-after below 24h lets it sign before verifiers caching the JWKS (Plaid: 24 h) know it; add --force to do it anyway');
         }
         const key = await translated(() => storeOf(deps).generate(alg as AccessTokenAlg, after));
+        await record(deps, 'key.generated', key);
         return view(key, Date.now());
       },
       text: describeKey,
@@ -123,6 +128,7 @@ export const keysNoun: Noun<OperatorDeps> = {
       optionHelp: { force: 'promote even though verifiers may not have fetched it yet' },
       async run({ args, options }, deps) {
         const key = await translated(() => storeOf(deps).promote(args.kid!, options.force === true));
+        await record(deps, 'key.promoted', key);
         return view(key, Date.now());
       },
       text: describeKey,
@@ -132,6 +138,7 @@ export const keysNoun: Noun<OperatorDeps> = {
       args: ['kid'],
       async run({ args }, deps) {
         const key = await translated(() => storeOf(deps).retire(args.kid!));
+        await record(deps, 'key.retired', key);
         return view(key, Date.now());
       },
       text: describeKey,

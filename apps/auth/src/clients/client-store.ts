@@ -157,7 +157,15 @@ export class ClientStore {
     this.refuseStatic(clientId);
     const managed = await this.db.deleteFrom('clients').where('client_id', '=', clientId).executeTakeFirst();
     const registered = await this.db.deleteFrom('oidc_models').where('model', '=', 'Client').where('id', '=', clientId).executeTakeFirst();
+    if (Number(registered.numDeletedRows) > 0) await this.deleteRegistrationTokens(clientId);
     return Number(managed.numDeletedRows) + Number(registered.numDeletedRows) > 0;
+  }
+
+  /** A registered client's RFC 7592 access tokens (few: one per registered client) go with it. */
+  private async deleteRegistrationTokens(clientId: string): Promise<void> {
+    const tokens = await this.db.selectFrom('oidc_models').select(['id', 'payload']).where('model', '=', 'RegistrationAccessToken').execute();
+    const ids = tokens.filter((t) => (JSON.parse(t.payload) as { clientId?: string }).clientId === clientId).map((t) => t.id);
+    if (ids.length > 0) await this.db.deleteFrom('oidc_models').where('model', '=', 'RegistrationAccessToken').where('id', 'in', ids).execute();
   }
 }
 
