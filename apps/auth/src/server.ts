@@ -136,7 +136,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       provider,
       close: async () => {
         stopSweeper();
-        providers.stop();
+        await providers.stop();
         // Hits counted since the last flush still count for the other instances; queued audit events are written.
         await tokenCounter.close();
         await audit.flush();

@@ -183,6 +183,12 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     expect(insecure.stderr).toContain('must be https');
     const scope = await kit('clients', 'add', '--name', 'X', '--redirect-uri', REDIRECT, '--fdx-scope', 'payments:write');
     expect(scope.code).toBe(2);
+    const unknownScope = await kit('clients', 'add', '--name', 'X', '--redirect-uri', REDIRECT, '--scope', 'openid admin');
+    expect(unknownScope.code).toBe(2);
+    expect(unknownScope.stderr).toContain('scope: unknown admin');
+    const grantTypes = await kit('clients', 'add', '--name', 'X', '--redirect-uri', REDIRECT, '--grant-type', 'refresh_token');
+    expect(grantTypes.code).toBe(2);
+    expect(grantTypes.stderr).toContain('authorization_code is required');
     for (const verb of ['show', 'rotate-secret', 'disable', 'enable', 'delete']) {
       const res = await kit('clients', verb, 'nobody');
       expect(res.code).toBe(3);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuthSchema } from '../db/schema.js';
+import { ALL_SCOPES } from '../provider/scopes.js';
 import { staticClientSchema, type StaticClient } from './static-clients.js';
 
 /** Where a client the OP knows comes from; static clients win (oidc-provider looks them up first). */
@@ -81,6 +82,12 @@ export class ClientStore {
   async add(input: NewClient): Promise<{ client: ClientSummary; secret: string | undefined }> {
     const clientId = input.clientId ?? randomBytes(16).toString('base64url');
     this.refuseStatic(clientId);
+    // What oidc-provider would refuse only when the client is first used.
+    const unknown = (input.scope ?? '').split(' ').filter((s) => s && !ALL_SCOPES.includes(s));
+    if (unknown.length > 0) throw new ClientValidationError(`scope: unknown ${unknown.join(' ')} (known: ${ALL_SCOPES.join(' ')})`);
+    if (input.grantTypes?.length && !input.grantTypes.includes('authorization_code')) {
+      throw new ClientValidationError('grant_types: authorization_code is required (clients use the code flow)');
+    }
     const secret = input.public ? undefined : newSecret();
     const parsed = staticClientSchema.safeParse({
       client_id: clientId,

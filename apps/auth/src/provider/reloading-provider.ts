@@ -20,7 +20,8 @@ export interface ReloadingProvider {
   provider: Provider;
   /** Loads the key set now; rebuilds when it changed. Returns whether it did. */
   reload(): Promise<boolean>;
-  stop(): void;
+  /** Stops polling and waits for a poll in progress (before the database closes). */
+  stop(): Promise<void>;
 }
 
 /** A method of `target`'s class (bound to it), not a value such as the Grant model class a getter returns. */
@@ -76,5 +77,12 @@ export async function startReloadingProvider(options: ReloadingProviderOptions):
   }, options.intervalMs);
   timer.unref();
 
-  return { provider, reload, stop: () => clearInterval(timer) };
+  return {
+    provider,
+    reload,
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }
