@@ -48,6 +48,7 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     const client = json<Added>(added);
     expect(client).toMatchObject({ type: 'confidential', status: 'enabled', source: 'cli' });
     expect(client.clientSecret).toMatch(/^[\w-]{43}$/);
+    expect(client.clientId).toMatch(/^[0-9a-f]{32}$/);
 
     const tokens = await signIn({ client_id: client.clientId, client_secret: client.clientSecret! });
     expect(tokens.status).toBe(200);
@@ -149,11 +150,11 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     expect(listed).toMatchObject({ source: 'registration', status: 'enabled' });
     expect(JSON.stringify(listed)).not.toContain(registered.client_secret);
 
-    const disable = await kit('clients', 'disable', registered.client_id);
+    const disable = await kit('clients', 'disable', '--', registered.client_id);
     expect(disable.code).toBe(4);
     expect(disable.stderr).toContain('registered over HTTP');
 
-    expect((await kit('clients', 'delete', registered.client_id)).code).toBe(0);
+    expect((await kit('clients', 'delete', '--', registered.client_id)).code).toBe(0);
     const read = await fetch(registered.registration_client_uri, { headers: { authorization: `Bearer ${registered.registration_access_token}` } });
     expect(read.status).toBe(401);
     const tokens = await database().then(async (db) => {

@@ -59,7 +59,7 @@ describe.each(ENGINES)('pnpm kit grants on %s', (engine) => {
     expect(text.stdout).toMatch(/^grantId\s+customer\s+client\s+scopes\s+createdAt\s+expiresAt\n/);
     expect(text.stdout).toContain(`${grant!.grantId}  cust-10001  test-rp`);
 
-    const revoked = await kit('grants', 'revoke', grant!.grantId);
+    const revoked = await kit('grants', 'revoke', '--', grant!.grantId);
     expect(revoked).toMatchObject({ code: 0, stdout: `grant ${grant!.grantId} of cust-10001 to test-rp revoked\n` });
 
     const refreshed = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
@@ -68,7 +68,7 @@ describe.each(ENGINES)('pnpm kit grants on %s', (engine) => {
     expect(await introspect(tokens.refresh_token!)).toBe(false);
     expect(json<Grant[]>(await kit('grants', 'list', '--customer', 'cust-10001', '--json'))).toEqual([]);
 
-    const again = await kit('grants', 'revoke', grant!.grantId, '--json');
+    const again = await kit('grants', 'revoke', '--json', '--', grant!.grantId);
     expect(again.code).toBe(3);
     expect(json(again)).toEqual({ error: `no grant ${grant!.grantId}`, exitCode: 3 });
   });

@@ -75,17 +75,17 @@ describe.each(ENGINES)('pnpm kit keys on %s', (engine) => {
     expect(again.code).toBe(4);
     expect(again.stderr).toContain(`key ${next.kid} is already the next RS256 key`);
 
-    const early = await kit('keys', 'promote', next.kid);
+    const early = await kit('keys', 'promote', '--', next.kid);
     expect(early.code).toBe(4);
     expect(early.stderr).toMatch(/published less than 24 h ago.*; possible in 2[34]h \d+m\n$/);
-    const promoted = await kit('keys', 'promote', next.kid, '--force');
+    const promoted = await kit('keys', 'promote', '--force', '--', next.kid);
     expect(promoted).toMatchObject({ code: 0, stdout: `key ${next.kid} (RS256) is current\n` });
     await eventually(async () => (await signedKid(agent)).access === next.kid);
     expect((await signedKid(agent)).id).toBe(next.kid);
     // Tokens signed before stay verifiable: the development key is still published.
     expect(await publishedKids()).toEqual(expect.arrayContaining([next.kid, devKid]));
 
-    const current = await kit('keys', 'retire', next.kid);
+    const current = await kit('keys', 'retire', '--', next.kid);
     expect(current.code).toBe(4);
     expect(current.stderr).toContain('is the current RS256 signer');
 
@@ -98,7 +98,7 @@ describe.each(ENGINES)('pnpm kit keys on %s', (engine) => {
     const text = await kit('keys', 'list');
     expect(text.stdout).toMatch(new RegExp(`${second.kid}\\s+RS256\\s+database\\s+current`));
 
-    const tooSoon = await kit('keys', 'retire', next.kid, '--json');
+    const tooSoon = await kit('keys', 'retire', '--json', '--', next.kid);
     expect(tooSoon.code).toBe(4);
     expect(json<{ error: string }>(tooSoon).error).toMatch(/stopped signing less than 24 h ago.*possible in (23h \d+m|24h 0m)$/);
 
@@ -112,10 +112,10 @@ describe.each(ENGINES)('pnpm kit keys on %s', (engine) => {
         .where('kid', '=', kid)
         .execute();
     }
-    const retired = await kit('keys', 'retire', next.kid);
+    const retired = await kit('keys', 'retire', '--', next.kid);
     expect(retired).toMatchObject({ code: 0, stdout: `key ${next.kid} (RS256) is retired\n` });
     await eventually(async () => !(await publishedKids()).includes(next.kid));
-    expect((await kit('keys', 'retire', next.kid)).code).toBe(4);
+    expect((await kit('keys', 'retire', '--', next.kid)).code).toBe(4);
 
     const audited = json<{ type: string; detail: { kid: string } }[]>(await kit('audit', 'query', '--actor', 'cli', '--json'));
     expect(audited.map((e) => [e.type, e.detail.kid])).toEqual([

@@ -80,7 +80,8 @@ export class ClientStore {
 
   /** Adds a client; returns it with its secret (the only time the secret is shown). */
   async add(input: NewClient): Promise<{ client: ClientSummary; secret: string | undefined }> {
-    const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+    // Hex: a generated id never starts with `-` (which a command line would take for an option).
+    const clientId = input.clientId ?? randomBytes(16).toString('hex');
     this.refuseStatic(clientId);
     // What oidc-provider would refuse only when the client is first used.
     const unknown = (input.scope ?? '').split(' ').filter((s) => s && !ALL_SCOPES.includes(s));
