@@ -9,7 +9,7 @@ const REDIRECT = 'https://aggregator.example.test/cb';
 
 /** Polls until `check` holds: every instance takes operator changes up within seconds. */
 async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 100; i++) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -41,7 +41,7 @@ describe.each(ENGINES)('pnpm kit keys on %s', (engine) => {
 
   /** Polls until `check` holds (running instances pick changes up within KEYS_RELOAD_INTERVAL). */
   async function eventually(check: () => Promise<boolean>): Promise<void> {
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 100; i++) {
       if (await check()) return;
       await new Promise((r) => setTimeout(r, 100));
     }
