@@ -11,6 +11,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** noun → [service, summary]; each service's `src/cli/program.ts` implements its nouns. */
 const NOUNS = {
   customers: ['auth', "the OP's local customers (sign-in, block, lockout)"],
+  clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
+  grants: ['auth', "customers' grants to clients: list, revoke"],
+  audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
+  keys: ['auth', 'signing keys: generate, list, promote, retire'],
 };
 
 function help() {

@@ -16,6 +16,7 @@ import { ACCESS_TOKEN_ALGS, hasKeyFor, jwksSchema } from './keys/jwks.js';
 
 const seconds = envInt;
 const DEV_CLIENT_SECRET = 'dev-insecure-rp-client-secret-change-me-000000000';
+const DEV_KEYS_ENCRYPTION_KEY = 'dev-insecure-keys-encryption-key-change-me-000000000';
 
 const schema = z
   .object({
@@ -35,6 +36,11 @@ const schema = z
     JWKS: z.string().optional(),
     // ID tokens stay RS256 whatever this says (what Plaid expects); ES256 needs an EC P-256 key.
     ACCESS_TOKEN_SIGNING_ALG: z.enum(ACCESS_TOKEN_ALGS, { error: 'must be RS256 (the default) or ES256' }).default('RS256'),
+    // Seals the private keys `pnpm kit keys` stores in the database (AES-256-GCM). Needed for
+    // database keys only; in development a fixed development key is used when unset.
+    KEYS_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    // How often each instance checks the database for signing-key changes (seconds).
+    KEYS_RELOAD_INTERVAL: seconds(5, 1, 300),
     OIDC_CLIENTS: z.string().optional(),
     OIDC_CLIENTS_FILE: z.string().default('.env.clients.json'),
     CLIENT_ID: z.string().min(1).default('dev-rp'),
@@ -64,6 +70,8 @@ const schema = z
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
     REGISTRATION_MAX_CLIENTS: envInt(100, 0),
     SWEEP_INTERVAL: seconds(300, 1),
+    // Audit events older than this many days are deleted by the sweeper; unset keeps them forever.
+    AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).optional(),
     REFRESH_TOKEN_REUSE_GRACE: seconds(0, 0, 60),
     // Sign-in at the bank's own OpenID Connect IdP instead of local passwords (all three or none).
     UPSTREAM_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
@@ -139,6 +147,8 @@ const schema = z
       databaseUrl: e.DATABASE_URL,
       jwks,
       accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
+      keysEncryptionKey: e.KEYS_ENCRYPTION_KEY ?? (e.NODE_ENV === 'production' ? undefined : DEV_KEYS_ENCRYPTION_KEY),
+      keysReloadIntervalSeconds: e.KEYS_RELOAD_INTERVAL,
       clients: clients.data,
       seedDemoUsers: e.SEED_DEMO_USERS ? ['true', '1', 'yes'].includes(e.SEED_DEMO_USERS) : e.NODE_ENV !== 'production',
       ttl: {
@@ -166,6 +176,7 @@ const schema = z
         maxClients: e.REGISTRATION_MAX_CLIENTS,
       },
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
+      auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
       upstream:
         e.UPSTREAM_OIDC_ISSUER && e.UPSTREAM_OIDC_CLIENT_ID && e.UPSTREAM_OIDC_CLIENT_SECRET

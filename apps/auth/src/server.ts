@@ -13,7 +13,12 @@ import { startSweeper } from './db/sweeper.js';
 import { devSigningKeys } from './keys/dev-keys.js';
 import { wireProviderEvents } from './provider/events.js';
 import { createProvider } from './provider/provider.js';
+import { startReloadingProvider } from './provider/reloading-provider.js';
+import { KeyCipher } from './keys/key-cipher.js';
+import { KeyRing } from './keys/key-ring.js';
+import { SigningKeyStore } from './keys/key-store.js';
 import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
+import { managedFdxScopes } from './clients/client-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -62,7 +67,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       formActionOrigins,
     }),
   );
-  app.get('/auth', addConfiguredFdxScopes(config.clients));
+  app.get('/auth', addConfiguredFdxScopes(config.clients, managedFdxScopes(database.db)));
   app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {
@@ -106,7 +111,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     }
     const guard = new LoginGuard(database.db, config, logger);
     const customers = customerDirectory(config, database.db, (email) => guard.isLocked(email), logger);
-    const keys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
+    const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
     for (const client of config.clients) {
@@ -114,8 +119,19 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
         void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
       }
     }
-    const provider = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
-    wireProviderEvents(provider, audit, logger);
+    // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
+    const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
+    const providers = await startReloadingProvider({
+      load: () => keyRing.load(),
+      build: (keys) => {
+        const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
+        wireProviderEvents(built, audit, logger);
+        return built;
+      },
+      intervalMs: config.keysReloadIntervalSeconds * 1000,
+      logger,
+    });
+    const { provider } = providers;
     // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
     const tokenCounter = createRateCounter(database.db, {
       table: 'token_rate_limit',
@@ -124,12 +140,14 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       logger,
     });
     const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter });
-    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
+    const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs);
     return {
       app,
       provider,
       close: async () => {
         stopSweeper();
+        await providers.stop();
         // Hits counted since the last flush still count for the other instances; queued audit events are written.
         await tokenCounter.close();
         await audit.flush();

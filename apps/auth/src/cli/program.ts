@@ -2,7 +2,11 @@ import { createLogger, type CliProgram } from '@apps/shared';
 import { loadAuthConfig } from '../config.js';
 import { openAuthDatabase } from '../db/open.js';
 import { customers } from './customers.js';
+import { auditNoun } from './audit.js';
+import { clientsNoun } from './clients.js';
 import type { OperatorDeps } from './deps.js';
+import { grantsNoun } from './grants.js';
+import { keysNoun } from './keys.js';
 
 /**
  * The OP's half of `pnpm kit` (customers, clients, grants, audit, keys). It opens the same
@@ -11,7 +15,13 @@ import type { OperatorDeps } from './deps.js';
  */
 export const program: CliProgram<OperatorDeps> = {
   name: 'pnpm kit',
-  nouns: { customers },
+  nouns: {
+    customers,
+    clients: clientsNoun,
+    grants: grantsNoun,
+    audit: auditNoun,
+    keys: keysNoun,
+  },
   async open() {
     const config = loadAuthConfig(process.env);
     const logger = createLogger({ name: 'kit', level: process.env.KIT_LOG_LEVEL ?? 'warn' });

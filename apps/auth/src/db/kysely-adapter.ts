@@ -1,7 +1,7 @@
-import { isDatabaseUnavailable } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
-import { TemporarilyUnavailable } from '../errors.js';
+import { guarded } from './guarded.js';
+import { ManagedClientAdapter } from '../clients/managed-client-adapter.js';
 import type { AuthSchema } from './schema.js';
 
 /** Models whose rows belong to a grant and go when the grant is revoked. */
@@ -17,14 +17,6 @@ const GRANTABLE = new Set([
 /** Models consumed once; a second consume of the same row means replay. */
 const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
-async function guarded<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    if (isDatabaseUnavailable(err)) throw new TemporarilyUnavailable(err);
-    throw err;
-  }
-}
 
 /**
  * One oidc-provider Adapter for every model, over Kysely, so the same queries run on
@@ -60,6 +52,13 @@ export class KyselyAdapter implements Adapter {
         uid: payload.uid ?? null,
         consumed_at: typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
         expires_at: typeof expiresIn === 'number' ? this.now() + expiresIn * 1000 : null,
+        // Grants are listed and revoked by customer and by client (`pnpm kit grants`, migration 0006).
+        ...(this.model === 'Grant'
+          ? {
+              account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+              client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+            }
+          : {}),
       };
       await this.db
         .insertInto('oidc_models')
@@ -72,6 +71,7 @@ export class KyselyAdapter implements Adapter {
             uid: row.uid,
             consumed_at: row.consumed_at,
             expires_at: row.expires_at,
+            ...(this.model === 'Grant' ? { account_id: row.account_id, client_id: row.client_id } : {}),
           }),
         )
         .execute();
@@ -201,5 +201,9 @@ export class KyselyAdapter implements Adapter {
 }
 
 export function kyselyAdapterFactory(db: Kysely<AuthSchema>, options: AdapterOptions = {}) {
-  return (model: string): Adapter => new KyselyAdapter(db, model, Date.now, options);
+  return (model: string): Adapter => {
+    const adapter = new KyselyAdapter(db, model, Date.now, options);
+    // Clients added with `pnpm kit clients` come first, read per request (no restart, no cache).
+    return model === 'Client' ? new ManagedClientAdapter(db, adapter) : adapter;
+  };
 }

@@ -115,6 +115,45 @@ const optionalCredentials: Migration = {
   },
 };
 
+/**
+ * Operator CLI (`pnpm kit clients|grants|audit`): clients managed from the CLI, grants findable by
+ * customer and client (columns filled by the adapter, existing grants backfilled here), and the
+ * indexes the audit queries use.
+ */
+const operator: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('clients')
+      .addColumn('client_id', 'text', (c) => c.primaryKey())
+      .addColumn('metadata', 'text', (c) => c.notNull())
+      .addColumn('disabled_at', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('oidc_models').addColumn('account_id', 'text').execute();
+    await db.schema.alterTable('oidc_models').addColumn('client_id', 'text').execute();
+    await db.schema.createIndex('oidc_models_grant_account').on('oidc_models').columns(['model', 'account_id']).where('account_id', 'is not', null).execute();
+    await db.schema.createIndex('oidc_models_grant_client').on('oidc_models').columns(['model', 'client_id']).where('client_id', 'is not', null).execute();
+    const typed = db as unknown as Kysely<{ oidc_models: { model: string; id: string; payload: string; account_id: string | null; client_id: string | null } }>;
+    const grants = await typed.selectFrom('oidc_models').select(['id', 'payload']).where('model', '=', 'Grant').execute();
+    for (const grant of grants) {
+      const payload = JSON.parse(grant.payload) as { accountId?: unknown; clientId?: unknown };
+      await typed
+        .updateTable('oidc_models')
+        .set({
+          account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+          client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+        })
+        .where('model', '=', 'Grant')
+        .where('id', '=', grant.id)
+        .execute();
+    }
+    for (const column of ['type', 'actor', 'client_id'] as const) {
+      await db.schema.createIndex(`audit_events_${column}_at`).on('audit_events').columns([column, 'at']).execute();
+    }
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   // Token endpoint limits, counted per aligned window and batched (see RATE_LIMIT_SYNC_MS).
@@ -130,4 +169,19 @@ export const migrations: Record<string, Migration> = {
     },
   },
   '0005_optional_credentials': optionalCredentials,
+  '0006_operator': operator,
+  // Signing keys rotated with `pnpm kit keys`, beside JWKS / the development keys.
+  '0007_signing_keys': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('signing_keys')
+        .addColumn('kid', 'text', (c) => c.primaryKey())
+        .addColumn('alg', 'text', (c) => c.notNull())
+        .addColumn('private_jwk', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('signing_from', 'bigint')
+        .addColumn('retired_at', 'bigint')
+        .execute();
+    },
+  },
 };

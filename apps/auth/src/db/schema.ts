@@ -11,6 +11,20 @@ export interface OidcModelTable {
   consumed_at: number | null;
   /** Epoch milliseconds; null never expires. */
   expires_at: number | null;
+  /** Grants only (0006): whose grant it is and to which client, so the CLI can find them. */
+  account_id: string | null;
+  client_id: string | null;
+}
+
+/** Clients added with `pnpm kit clients add` (0006); static clients stay in env, registered ones in oidc_models. */
+export interface ClientTable {
+  client_id: string;
+  /** The client's metadata as oidc-provider takes it (JSON), secret included. */
+  metadata: string;
+  /** Epoch milliseconds; a disabled client is unknown to the OP (invalid_client). */
+  disabled_at: number | null;
+  created_at: number;
+  updated_at: number;
 }
 
 /** The local customer store (sub = customer id). */
@@ -53,12 +67,27 @@ export interface OpSecretTable {
   created_at: number;
 }
 
+/** Signing keys managed with `pnpm kit keys` (0007); states follow from the times (keys/key-store.ts). */
+export interface SigningKeyTable {
+  kid: string;
+  alg: string;
+  /** The private JWK, AES-GCM sealed with KEYS_ENCRYPTION_KEY (keys/key-cipher.ts). */
+  private_jwk: string;
+  /** Epoch ms: published in the JWKS since. */
+  created_at: number;
+  /** Epoch ms: signs from (null: not until promoted). */
+  signing_from: number | null;
+  retired_at: number | null;
+}
+
 export interface AuthSchema {
   oidc_models: OidcModelTable;
   users: UserTable;
   rate_limits: RateLimitTable;
   audit_events: AuditEventTable;
   op_secrets: OpSecretTable;
+  clients: ClientTable;
+  signing_keys: SigningKeyTable;
 }
 
 export type AuthDatabase = Database<AuthSchema>;

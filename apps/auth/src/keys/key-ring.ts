@@ -1,0 +1,35 @@
+import type { SigningKeys } from './jwks.js';
+import type { LoadedKey, SigningKeyStore } from './key-store.js';
+
+/** The JWKS the OP runs with, and a fingerprint that changes whenever it (or its order) does. */
+export interface KeySet {
+  jwks: SigningKeys;
+  fingerprint: string;
+}
+
+/**
+ * How the keys combine. oidc-provider signs with the first key of the needed type and publishes
+ * all of them, so the order is the precedence:
+ * 1. database keys in state `current` (promoted with `pnpm kit keys`) sign;
+ * 2. then the static keys, JWKS from env (or the development keys when JWKS is unset): they sign
+ *    for a key type that has no current database key, and stay published while they are configured;
+ * 3. then database keys `next` (published ahead of signing) and `previous` (still verifying).
+ * Retired database keys are not published.
+ */
+export function combineKeys(staticKeys: SigningKeys, stored: readonly LoadedKey[]): SigningKeys {
+  const current = stored.filter((k) => k.state === 'current').map((k) => k.jwk);
+  const others = stored.filter((k) => k.state === 'next' || k.state === 'previous').map((k) => k.jwk);
+  return { keys: [...current, ...staticKeys.keys, ...others] };
+}
+
+export class KeyRing {
+  constructor(
+    private readonly store: SigningKeyStore,
+    private readonly staticKeys: SigningKeys,
+  ) {}
+
+  async load(): Promise<KeySet> {
+    const jwks = combineKeys(this.staticKeys, await this.store.published());
+    return { jwks, fingerprint: jwks.keys.map((k) => k.kid).join(' ') };
+  }
+}
