@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { revokeCustomerAccess } from '../db/customer-grants.js';
+import { GrantStore } from '../grants/grant-store.js';
 import type { AuthSchema, UserTable } from '../db/schema.js';
 import { CustomerExists } from '../errors.js';
 
@@ -126,7 +126,7 @@ export class CustomerStore {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       if (Number(result.numDeletedRows) === 0) return undefined;
-      return revokeCustomerAccess(trx, id);
+      return new GrantStore(trx).revokeForCustomer(id);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuthSchema } from '../db/schema.js';
 
 /** One consent a customer gave a client, as `pnpm kit grants` shows it. */
@@ -19,6 +19,16 @@ interface GrantPayload {
   resources?: Record<string, string>;
   iat?: number;
   exp?: number;
+}
+
+/** `LIKE` pattern text for a literal value (`\` escapes). */
+const likeLiteral = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Deletes a grant and every token and code issued under it (the adapter's grant_id index). */
+async function deleteGrant(db: Kysely<AuthSchema>, grantId: string): Promise<boolean> {
+  await db.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
+  const grant = await db.deleteFrom('oidc_models').where('model', '=', 'Grant').where('id', '=', grantId).executeTakeFirst();
+  return Number(grant.numDeletedRows) > 0;
 }
 
 const isoFromSeconds = (s: unknown) => (typeof s === 'number' ? new Date(s * 1000).toISOString() : null);
@@ -66,12 +76,8 @@ export class GrantStore {
    * code issued under it (the adapter's grant_id index). Refresh tokens then get `invalid_grant`
    * and opaque tokens introspect inactive. Returns whether the grant existed.
    */
-  async revoke(grantId: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('oidc_models').where('grant_id', '=', grantId).execute();
-      const grant = await trx.deleteFrom('oidc_models').where('model', '=', 'Grant').where('id', '=', grantId).executeTakeFirst();
-      return Number(grant.numDeletedRows) > 0;
-    });
+  revoke(grantId: string): Promise<boolean> {
+    return this.atomically((db) => deleteGrant(db, grantId));
   }
 
   /** Revokes every grant of a client (when the client is deleted); returns their ids. */
@@ -79,5 +85,31 @@ export class GrantStore {
     const rows = await this.db.selectFrom('oidc_models').select('id').where('model', '=', 'Grant').where('client_id', '=', clientId).execute();
     for (const row of rows) await this.revoke(row.id);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * Everything the OP holds for one customer: their grants with every token issued under them,
+   * and their sessions (which carry the account id only inside the payload, so candidates are
+   * found by text and confirmed by parsing). Joins the caller's transaction when given one.
+   */
+  async revokeForCustomer(customerId: string): Promise<{ grants: string[]; sessions: number }> {
+    return this.atomically(async (db) => {
+      const grantRows = await db.selectFrom('oidc_models').select('id').where('model', '=', 'Grant').where('account_id', '=', customerId).execute();
+      for (const row of grantRows) await deleteGrant(db, row.id);
+      const pattern = `%"accountId":${likeLiteral(JSON.stringify(customerId))}%`;
+      const sessionRows = await db
+        .selectFrom('oidc_models')
+        .select(['id', 'payload'])
+        .where('model', '=', 'Session')
+        .where(sql<boolean>`payload like ${pattern} escape '\\'`)
+        .execute();
+      const sessions = sessionRows.filter((row) => (JSON.parse(row.payload) as { accountId?: unknown }).accountId === customerId).map((row) => row.id);
+      if (sessions.length > 0) await db.deleteFrom('oidc_models').where('model', '=', 'Session').where('id', 'in', sessions).execute();
+      return { grants: grantRows.map((r) => r.id), sessions: sessions.length };
+    });
+  }
+
+  private atomically<T>(work: (db: Kysely<AuthSchema>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? work(this.db) : this.db.transaction().execute(work);
   }
 }
