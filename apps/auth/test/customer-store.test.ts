@@ -99,11 +99,14 @@ describe.each(ENGINES)('local customers on %s', (engine) => {
   });
 
   it("deletes a customer with their grants, tokens and sessions, and nobody else's", async () => {
-    const row = (model: string, id: string, payload: object, grantId: string | null = null) => ({
+    // As the adapter writes them: Grant rows carry their customer and client in columns.
+    const row = (model: string, id: string, payload: { accountId: string; clientId?: string; grantId?: string }, grantId: string | null = null) => ({
       model,
       id,
       payload: JSON.stringify(payload),
       grant_id: grantId,
+      account_id: model === 'Grant' ? payload.accountId : null,
+      client_id: model === 'Grant' ? (payload.clientId ?? null) : null,
       user_code: null,
       uid: null,
       consumed_at: null,
