@@ -203,7 +203,7 @@ describe('docker-compose.prod.example.yml secrets', () => {
     expect(text.includes('dev-insecure'), 'a development secret in the production example').toBe(false);
     for (const [name, service] of Object.entries(doc.services)) {
       for (const [variable, value] of Object.entries(service.environment ?? {})) {
-        if (/SECRET|PASSWORD|CLIENT_ID/.test(variable)) {
+        if (/SECRET|PASSWORD|CLIENT_ID|ENCRYPTION_KEY/.test(variable)) {
           expect(String(value), `${name}: ${variable}`).toMatch(/^\$\{[A-Z_]+:\?[^}]+\}$/);
         }
         if (variable === 'DATABASE_URL') expect(String(value)).toMatch(/:\$\{[A-Z_]+_DB_PASSWORD:\?[^}]+\}@/);
