@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** noun → [service, summary]; each service's `src/cli/program.ts` implements its nouns. */
-const NOUNS = {};
+const NOUNS = {
+  data: ['api', 'FDX data: import JSON / NDJSON, row counts'],
+};
 
 function help() {
   const width = Math.max(...Object.keys(NOUNS).map((n) => n.length));

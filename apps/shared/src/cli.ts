@@ -23,11 +23,16 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** An error a command throws on purpose: its message is shown, its code is the exit code. */
+/**
+ * An error a command throws on purpose: its message is shown, its code is the exit code.
+ * A `result` (e.g. the summary of an import that rejected records) is still printed, as text
+ * or merged into the `--json` object beside `error` and `exitCode`.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.failed,
+    readonly result?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'CliError';
@@ -192,7 +197,9 @@ export async function runCli<D>(program: CliProgram<D>, argv: readonly string[],
   } catch (err) {
     const code = err instanceof CliError ? err.exitCode : ExitCode.failed;
     const message = err instanceof CliError ? err.message : `failed: ${describe(err)}`;
-    if (input.json) io.stdout(`${JSON.stringify({ error: message, exitCode: code })}\n`);
+    const result = err instanceof CliError ? err.result : undefined;
+    if (input.json) io.stdout(`${JSON.stringify({ ...result, error: message, exitCode: code }, null, result ? 2 : undefined)}\n`);
+    else if (result) io.stdout(render(result, false, verb.text));
     io.stderr(`${program.name} ${nounName} ${verbName}: ${message}\n`);
     return code;
   } finally {

@@ -1,0 +1,62 @@
+import { CliError, ExitCode, notFoundError, operatorPath, table, usageError, type Noun } from '@apps/shared';
+import { ImportInputError } from '../errors.js';
+import { DEFAULT_BATCH, importSources } from '../import/importer.js';
+import { progressPrinter } from '../import/progress.js';
+import { openSources } from '../import/read.js';
+import { reportText, type ImportReport } from '../import/report.js';
+import { IMPORT_TABLES } from '../import/rows.js';
+import type { OperatorDeps } from './deps.js';
+
+function batchOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_BATCH;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw usageError('--batch must be an integer from 1 to 100000');
+  return n;
+}
+
+function translate(err: unknown): never {
+  if (err instanceof ImportInputError) throw err.reason === 'missing' ? notFoundError(err.message) : new CliError(err.message);
+  throw err;
+}
+
+/** `pnpm kit data …`: the FDX data the API serves — import it, count it. */
+export const dataNoun: Noun<OperatorDeps> = {
+  summary: 'FDX data: import customers, accounts, transactions, statements… (JSON / NDJSON); row counts',
+  verbs: {
+    import: {
+      summary: 'import FDX-shaped JSON / NDJSON files or folders (format: examples/bank-data/README.md); safe to re-run',
+      args: ['path...'],
+      options: { strict: { type: 'boolean', default: false }, batch: { type: 'string' } },
+      optionHelp: {
+        strict: 'refuse a whole file when any of its records is bad (default: import the good ones, report the bad)',
+        batch: `records per database transaction (default ${DEFAULT_BATCH})`,
+      },
+      async run({ rest, options }, { database }, io) {
+        const batchSize = batchOption(options.batch);
+        const sources = await openSources(rest.map((p) => ({ path: operatorPath(p), name: p }))).catch(translate);
+        const progress = progressPrinter(io.stderr, io.isTty);
+        const report = await importSources(database, sources, { strict: options.strict === true, batchSize, onProgress: progress.update })
+          .catch(translate)
+          .finally(progress.done);
+        if (report.rejectedTotal > 0) {
+          throw new CliError(`${report.rejectedTotal} record${report.rejectedTotal === 1 ? '' : 's'} rejected (the others were imported)`, ExitCode.conflict, { ...report });
+        }
+        return report;
+      },
+      text: (report: ImportReport) => reportText(report),
+    },
+    stats: {
+      summary: 'row counts of the FDX tables',
+      async run(_input, { database }) {
+        const counts: Record<string, number> = {};
+        for (const name of IMPORT_TABLES) {
+          const row = await database.db.selectFrom(name).select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+          counts[name] = Number(row.n);
+        }
+        return { engine: database.engine, tables: counts };
+      },
+      text: (result: { engine: string; tables: Record<string, number> }) =>
+        `${table(Object.entries(result.tables).map(([name, rows]) => ({ table: name, rows })), ['table', 'rows'])}\n(${result.engine})`,
+    },
+  },
+};

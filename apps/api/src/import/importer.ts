@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { sql } from 'kysely';
+import type { Database } from '@apps/shared';
+import type { ApiSchema } from '../db/schema.js';
+import type { RecordSource } from './read.js';
+import { parseRecord, type ParsedRecord } from './records.js';
+import { References } from './references.js';
+import { emptyReport, reject, type ImportReport } from './report.js';
+import { rowOf, type ImportRow } from './rows.js';
+import { batchSize, emptyBatch, writeBatch, type Batch } from './write.js';
+
+export interface ImportProgress {
+  records: number;
+  rejected: number;
+  bytes: number;
+  /** Bytes of every input, when all sizes are known. */
+  totalBytes: number | undefined;
+  elapsedMs: number;
+}
+
+export interface ImportOptions {
+  /** A file with any bad record is refused whole (nothing from it written). */
+  strict?: boolean;
+  /** Records per database transaction. */
+  batchSize?: number;
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+export const DEFAULT_BATCH = 5000;
+/** Statement PDFs are read into memory with their batch; one larger than this is refused. */
+export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+/** A batch holding this many bytes of documents is written early. */
+const BATCH_DOCUMENT_BYTES = 32 * 1024 * 1024;
+
+type Verdict = { ok: true; record: ParsedRecord; value: Record<string, unknown> } | { ok: false; kind?: string; reason: string };
+
+/** Validation and reference checks of one raw value; adds what it defines to `refs`. */
+async function check(value: unknown, error: string | undefined, refs: References): Promise<Verdict> {
+  if (error !== undefined) return { ok: false, reason: error };
+  const parsed = parseRecord(value);
+  const kind = (value as { kind?: unknown } | null)?.kind;
+  if (!parsed.ok) return { ok: false, ...(typeof kind === 'string' ? { kind } : {}), reason: parsed.reason };
+  const record = parsed.record;
+  const missing = async (parent: 'customer' | 'account', id: string) =>
+    (await refs.exists(parent, id)) ? undefined : `${parent} ${JSON.stringify(id)} is neither in the store nor earlier in the input`;
+  const problem = record.kind === 'customer' ? undefined : record.kind === 'account' ? await missing('customer', record.customerId) : await missing('account', record.accountId);
+  if (problem) return { ok: false, kind: record.kind, reason: problem };
+  if (record.kind === 'customer') refs.add('customer', record.customerId);
+  if (record.kind === 'account') refs.add('account', record.accountId);
+  if (record.kind === 'statement') refs.add('statement', record.statementId);
+  return { ok: true, record, value: value as Record<string, unknown> };
+}
+
+/** A statement's PDF as a row of statement_document; a string is the reason it cannot be. */
+async function documentRow(baseDir: string, statementId: string, path: string): Promise<ImportRow<'statement_document'> | string> {
+  let content: Buffer;
+  try {
+    content = await readFile(resolve(baseDir, path));
+  } catch {
+    return `document ${JSON.stringify(path)} cannot be read`;
+  }
+  if (content.length > MAX_DOCUMENT_BYTES) return `document ${JSON.stringify(path)} is larger than ${MAX_DOCUMENT_BYTES / 1048576} MB`;
+  if (content.subarray(0, 5).toString('latin1') !== '%PDF-') return `document ${JSON.stringify(path)} is not a PDF`;
+  return {
+    statement_id: statementId,
+    content_type: 'application/pdf',
+    sha256: createHash('sha256').update(content).digest('hex'),
+    size: content.length,
+    content,
+  };
+}
+
+/**
+ * Loads records into the store: each record validated, its references checked, and written by
+ * idempotent upserts in batches of one database transaction each. A crash loses at most the
+ * batch in flight and a re-run writes the same rows again, so nothing is ever duplicated.
+ */
+export async function importSources(database: Database<ApiSchema>, sources: readonly RecordSource[], options: ImportOptions = {}): Promise<ImportReport> {
+  const started = performance.now();
+  const report = emptyReport();
+  const limit = options.batchSize ?? DEFAULT_BATCH;
+  const totalBytes = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + s.size!, 0) : undefined;
+  const refs = new References(database.db);
+  let bytes = 0;
+  let records = 0;
+  const progress = () =>
+    options.onProgress?.({ records, rejected: report.rejectedTotal, bytes, totalBytes, elapsedMs: performance.now() - started });
+  if (database.engine === 'sqlite') {
+    // This connection only: a larger page cache for the import's index updates (WAL and synchronous=NORMAL are already set).
+    await sql`pragma cache_size = -65536`.execute(database.db);
+  }
+
+  let batch = emptyBatch();
+  let documentBytes = 0;
+  let pending: Array<ParsedRecord['kind'] | 'document'> = [];
+  const flush = async () => {
+    if (batchSize(batch) === 0) return;
+    await writeBatch(database, batch);
+    for (const kind of pending) report.imported[kind]++;
+    batch = emptyBatch();
+    pending = [];
+    documentBytes = 0;
+    progress();
+  };
+
+  for (const source of sources) {
+    report.files++;
+    if (options.strict) {
+      // First pass: validate only. One bad record and nothing of this file is written.
+      const scratch = refs.fork();
+      let bad = 0;
+      const good: Partial<Record<ParsedRecord['kind'], number>> = {};
+      for await (const raw of source.records(() => {})) {
+        const verdict = await check(raw.value, raw.error, scratch);
+        if (verdict.ok) good[verdict.record.kind] = (good[verdict.record.kind] ?? 0) + 1;
+        if (!verdict.ok) {
+          bad++;
+          reject(report, { file: source.name, line: raw.line, ...(verdict.kind ? { kind: verdict.kind } : {}), reason: verdict.reason });
+        } else if (verdict.record.kind === 'statement' && verdict.record.document !== undefined) {
+          const row = await documentRow(source.baseDir, verdict.record.statementId, verdict.record.document);
+            if (typeof row === 'string') {
+            bad++;
+            good.statement! -= 1;
+            reject(report, { file: source.name, line: raw.line, kind: 'statement', reason: row });
+          }
+        }
+      }
+      if (bad > 0) {
+        report.rejectedFiles.push(source.name);
+        // The file's good records are not imported either: they count as rejected, by kind.
+        for (const [kind, n] of Object.entries(good) as Array<[ParsedRecord['kind'], number]>) {
+          report.rejected[kind] += n;
+          report.rejectedTotal += n;
+        }
+        bytes += source.size ?? 0;
+        progress();
+        continue;
+      }
+    }
+    for await (const raw of source.records((n) => (bytes += n))) {
+      records++;
+      const verdict = await check(raw.value, raw.error, refs);
+      if (!verdict.ok) {
+        reject(report, { file: source.name, line: raw.line, ...(verdict.kind ? { kind: verdict.kind } : {}), reason: verdict.reason });
+        continue;
+      }
+      const { record } = verdict;
+      if (record.kind === 'statement' && record.document !== undefined) {
+        const row = await documentRow(source.baseDir, record.statementId, record.document);
+        if (typeof row === 'string') {
+          reject(report, { file: source.name, line: raw.line, kind: 'statement', reason: row });
+          continue;
+        }
+        batch.statement_document.set(row.statement_id, row);
+        documentBytes += row.size;
+        pending.push('document');
+      }
+      const { table, row } = rowOf(verdict.value, record);
+      (batch[table] as Map<string, ImportRow>).set(String((row as { id: string }).id), row);
+      pending.push(record.kind);
+      if (pending.length >= limit || documentBytes >= BATCH_DOCUMENT_BYTES) await flush();
+      else if (records % 1000 === 0) progress();
+    }
+  }
+  await flush();
+  report.seconds = Math.round((performance.now() - started) / 100) / 10;
+  return report;
+}
