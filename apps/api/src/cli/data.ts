@@ -35,7 +35,7 @@ export const dataNoun: Noun<OperatorDeps> = {
         const batchSize = batchOption(options.batch);
         const sources = await openSources(rest.map((p) => ({ path: operatorPath(p), name: p }))).catch(translate);
         const progress = progressPrinter(io.stderr, io.isTty);
-        const report = await importSources(database, sources, { strict: options.strict === true, batchSize, onProgress: progress.update })
+        const report = await importSources(database.db, sources, { strict: options.strict === true, batchSize, onProgress: progress.update })
           .catch(translate)
           .finally(progress.done);
         if (report.rejectedTotal > 0) {

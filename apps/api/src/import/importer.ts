@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { sql } from 'kysely';
-import type { Database } from '@apps/shared';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { ApiSchema } from '../db/schema.js';
 import type { RecordSource } from './read.js';
 import { parseRecord, type ParsedRecord } from './records.js';
@@ -77,19 +76,20 @@ async function documentRow(baseDir: string, statementId: string, path: string): 
  * idempotent upserts in batches of one database transaction each. A crash loses at most the
  * batch in flight and a re-run writes the same rows again, so nothing is ever duplicated.
  */
-export async function importSources(database: Database<ApiSchema>, sources: readonly RecordSource[], options: ImportOptions = {}): Promise<ImportReport> {
+export async function importSources(db: Kysely<ApiSchema>, sources: readonly RecordSource[], options: ImportOptions = {}): Promise<ImportReport> {
   const started = performance.now();
   const report = emptyReport();
   const limit = options.batchSize ?? DEFAULT_BATCH;
   const totalBytes = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + s.size!, 0) : undefined;
-  const refs = new References(database.db);
+  const engine = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+  const refs = new References(db);
   let bytes = 0;
   let records = 0;
   const progress = () =>
     options.onProgress?.({ records, rejected: report.rejectedTotal, bytes, totalBytes, elapsedMs: performance.now() - started });
-  if (database.engine === 'sqlite') {
+  if (engine === 'sqlite') {
     // This connection only: a larger page cache for the import's index updates (WAL and synchronous=NORMAL are already set).
-    await sql`pragma cache_size = -65536`.execute(database.db);
+    await sql`pragma cache_size = -65536`.execute(db);
   }
 
   let batch = emptyBatch();
@@ -97,7 +97,7 @@ export async function importSources(database: Database<ApiSchema>, sources: read
   let pending: Array<ParsedRecord['kind'] | 'document'> = [];
   const flush = async () => {
     if (batchSize(batch) === 0) return;
-    await writeBatch(database, batch);
+    await writeBatch(db, engine, batch);
     for (const kind of pending) report.imported[kind]++;
     batch = emptyBatch();
     pending = [];

@@ -1,5 +1,4 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '@apps/shared';
 import type { ApiSchema } from '../db/schema.js';
 import { IMPORT_TABLES, KEY_COLUMN, type ImportRow, type ImportTable } from './rows.js';
 
@@ -86,9 +85,9 @@ async function insertPostgres(trx: Kysely<ApiSchema>, table: ImportTable, rows: 
 }
 
 /** Writes one batch in one database transaction, parents first: it is all in the store, or none of it. */
-export async function writeBatch(database: Database<ApiSchema>, batch: Batch): Promise<void> {
-  const insert = database.engine === 'postgres' ? insertPostgres : insertSqlite;
-  await database.db.transaction().execute(async (trx: Transaction<ApiSchema>) => {
+export async function writeBatch(db: Kysely<ApiSchema>, engine: 'sqlite' | 'postgres', batch: Batch): Promise<void> {
+  const insert = engine === 'postgres' ? insertPostgres : insertSqlite;
+  await db.transaction().execute(async (trx: Transaction<ApiSchema>) => {
     for (const table of IMPORT_TABLES) {
       const rows = batch[table];
       if (rows.size > 0) await insert(trx, table, [...rows.values()] as ImportRow[]);
