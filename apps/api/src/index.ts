@@ -9,6 +9,7 @@ export { seed, seedVolume, VOLUME_ACCOUNT_ID } from './demo/load.js';
 export { demoRecords, volumeTransactions } from './demo/records.js';
 export { importSources, type ImportOptions, type ImportProgress } from './import/importer.js';
 export { openSources, memorySource, type RecordSource } from './import/read.js';
+export { writeNdjson } from './import/write-ndjson.js';
 export type { ImportReport } from './import/report.js';
 export type { ImportRecord } from './import/records.js';
 export { INSTITUTION } from './demo/seed-data.js';
