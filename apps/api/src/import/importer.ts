@@ -8,7 +8,7 @@ import { parseRecord, type ParsedRecord } from './records.js';
 import { References } from './references.js';
 import { emptyReport, reject, type ImportReport } from './report.js';
 import { rowOf, type ImportRow } from './rows.js';
-import { batchSize, emptyBatch, writeBatch, type Batch } from './write.js';
+import { batchSize, emptyBatch, writeBatch } from './write.js';
 
 export interface ImportProgress {
   records: number;

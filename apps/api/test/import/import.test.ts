@@ -58,7 +58,8 @@ describe.each(ENGINES)('importing into %s', (engine) => {
     const first = await run([EXAMPLE]);
     expect(first.rejections).toEqual([]);
     expect(first.imported).toMatchObject({ customer: 2, account: 5, transaction: 10, statement: 2, payment_network: 3, asset_transfer_network: 1, document: 1 });
-    const counts = async () => Object.fromEntries(await Promise.all((['customer', 'account', 'transaction', 'statement', 'statement_document', 'payment_network', 'asset_transfer_network'] as const).map(async (t) => [t, await store.count(t)])));
+    const tables = ['customer', 'account', 'transaction', 'statement', 'statement_document', 'payment_network', 'asset_transfer_network'] as const;
+    const counts = async (): Promise<Record<string, number>> => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await store.count(t)] as const)));
     const before = await counts();
     expect(before).toEqual({ customer: 2, account: 5, transaction: 10, statement: 2, statement_document: 1, payment_network: 3, asset_transfer_network: 1 });
     const second = await run([EXAMPLE], { batchSize: 3 });
