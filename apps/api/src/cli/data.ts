@@ -38,12 +38,14 @@ export const dataNoun: Noun<OperatorDeps> = {
         const report = await importSources(database.db, sources, { strict: options.strict === true, batchSize, onProgress: progress.update })
           .catch(translate)
           .finally(progress.done);
+        // The process's peak resident memory: the import streams its input, so this stays flat however large the files.
+        const result = { ...report, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
         if (report.rejectedTotal > 0) {
-          throw new CliError(`${report.rejectedTotal} record${report.rejectedTotal === 1 ? '' : 's'} rejected (the others were imported)`, ExitCode.conflict, { ...report });
+          throw new CliError(`${report.rejectedTotal} record${report.rejectedTotal === 1 ? '' : 's'} rejected (the others were imported)`, ExitCode.conflict, result);
         }
-        return report;
+        return result;
       },
-      text: (report: ImportReport) => reportText(report),
+      text: (result: ImportReport & { peakRssMb: number }) => `${reportText(result)}\npeak memory ${result.peakRssMb} MB`,
     },
     stats: {
       summary: 'row counts of the FDX tables',
