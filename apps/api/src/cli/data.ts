@@ -7,10 +7,13 @@ import { reportText, type ImportReport } from '../import/report.js';
 import { IMPORT_TABLES } from '../import/rows.js';
 import type { OperatorDeps } from './deps.js';
 
+/** A batch is held in memory until its transaction commits; `pnpm kit` gives the import a 128 MB heap. */
+const MAX_BATCH = 20_000;
+
 function batchOption(value: unknown): number {
   if (value === undefined) return DEFAULT_BATCH;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw usageError('--batch must be an integer from 1 to 100000');
+  if (!Number.isInteger(n) || n < 1 || n > MAX_BATCH) throw usageError(`--batch must be an integer from 1 to ${MAX_BATCH}`);
   return n;
 }
 

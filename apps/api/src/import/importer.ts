@@ -88,8 +88,8 @@ export async function importSources(db: Kysely<ApiSchema>, sources: readonly Rec
   const progress = () =>
     options.onProgress?.({ records, rejected: report.rejectedTotal, bytes, totalBytes, elapsedMs: performance.now() - started });
   if (engine === 'sqlite') {
-    // This connection only: a larger page cache (16 MB) for the import's index updates (WAL and synchronous=NORMAL are already set).
-    await sql`pragma cache_size = -16384`.execute(db);
+    // This connection only: a larger page cache (32 MB) for the import's index updates (WAL and synchronous=NORMAL are already set).
+    await sql`pragma cache_size = -32768`.execute(db);
   }
 
   let batch = emptyBatch();

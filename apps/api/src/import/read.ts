@@ -24,7 +24,7 @@ export interface RecordSource {
 }
 
 /** A JSON file is parsed whole (in memory); anything larger must be NDJSON, which is streamed line by line. */
-export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+export const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
 const RECORD_FILE = /\.(json|ndjson|jsonl)$/i;
 
