@@ -44,7 +44,9 @@ export const dataNoun: Noun<OperatorDeps> = {
         // The process's peak resident memory: the import streams its input, so this stays flat however large the files.
         const result = { ...report, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
         if (report.rejectedTotal > 0) {
-          throw new CliError(`${report.rejectedTotal} record${report.rejectedTotal === 1 ? '' : 's'} rejected (the others were imported)`, ExitCode.conflict, result);
+          const files = report.rejectedFiles.length;
+          const detail = files > 0 ? `${files} file${files === 1 ? '' : 's'} refused whole (--strict)` : 'the others were imported';
+          throw new CliError(`${report.rejectedTotal} record${report.rejectedTotal === 1 ? '' : 's'} rejected (${detail})`, ExitCode.conflict, result);
         }
         return result;
       },

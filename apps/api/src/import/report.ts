@@ -59,7 +59,7 @@ export function reportText(report: ImportReport, shown = 20): string {
     lines.push(`${kind.padEnd(width)}  ${String(imported).padStart(9)}  ${String(rejected).padStart(9)}`);
   }
   const imported = sum(report.imported) - report.imported.document;
-  lines.push(`${imported} records imported, ${report.rejectedTotal} rejected, from ${report.files} file${report.files === 1 ? '' : 's'} in ${report.seconds.toFixed(1)} s`);
+  lines.push(`${imported} record${imported === 1 ? '' : 's'} imported, ${report.rejectedTotal} rejected, from ${report.files} file${report.files === 1 ? '' : 's'} in ${report.seconds.toFixed(1)} s`);
   for (const file of report.rejectedFiles) lines.push(`rejected whole (--strict): ${file}`);
   for (const r of report.rejections.slice(0, shown)) lines.push(`  ${r.file}:${r.line}: ${r.kind ? `${r.kind}: ` : ''}${r.reason}`);
   if (report.rejectedTotal > shown) lines.push(`  … and ${report.rejectedTotal - shown} more (--json lists the first ${MAX_LISTED})`);
