@@ -7,8 +7,8 @@ import { reportText, type ImportReport } from '../import/report.js';
 import { IMPORT_TABLES } from '../import/rows.js';
 import type { OperatorDeps } from './deps.js';
 
-/** A batch is held in memory until its transaction commits; `pnpm kit` gives the import a 128 MB heap. */
-const MAX_BATCH = 20_000;
+/** A batch is held in memory until its transaction commits (and written early past ~32 MB); `pnpm kit` gives the import a 128 MB heap. */
+const MAX_BATCH = 50_000;
 
 function batchOption(value: unknown): number {
   if (value === undefined) return DEFAULT_BATCH;

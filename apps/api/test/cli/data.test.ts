@@ -89,7 +89,7 @@ describe.each(ENGINES)('pnpm kit data on %s', (engine) => {
     expect(noPath.stderr).toContain('missing <path>...');
     const badBatch = await cli(kit, ['data', 'import', EXAMPLE, '--batch', '0']);
     expect(badBatch.code).toBe(2);
-    expect(badBatch.stderr).toContain('--batch must be an integer from 1 to 20000');
+    expect(badBatch.stderr).toContain('--batch must be an integer from 1 to 50000');
     expect((await cli(kit, ['data', 'import', '--help'])).stdout).toContain('--strict');
   });
 
