@@ -41,8 +41,11 @@ export const dataNoun: Noun<OperatorDeps> = {
         const report = await importSources(database.db, sources, { strict: options.strict === true, batchSize, onProgress: progress.update })
           .catch(translate)
           .finally(progress.done);
-        // The process's peak resident memory: the import streams its input, so this stays flat however large the files.
-        const result = { ...report, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+        // The process's peak resident memory (the input is streamed, so it stays flat however large the
+        // files) and CPU time (a steadier figure than seconds on a shared machine).
+        const usage = process.resourceUsage();
+        const cpuSeconds = Math.round((usage.userCPUTime + usage.systemCPUTime) / 100_000) / 10;
+        const result = { ...report, peakRssMb: Math.round(usage.maxRSS / 1024), cpuSeconds };
         if (report.rejectedTotal > 0) {
           const files = report.rejectedFiles.length;
           const detail = files > 0 ? `${files} file${files === 1 ? '' : 's'} refused whole (--strict)` : 'the others were imported';
@@ -50,7 +53,7 @@ export const dataNoun: Noun<OperatorDeps> = {
         }
         return result;
       },
-      text: (result: ImportReport & { peakRssMb: number }) => `${reportText(result)}\npeak memory ${result.peakRssMb} MB`,
+      text: (result: ImportReport & { peakRssMb: number; cpuSeconds: number }) => `${reportText(result)}\npeak memory ${result.peakRssMb} MB, CPU ${result.cpuSeconds} s`,
     },
     stats: {
       summary: 'row counts of the FDX tables',

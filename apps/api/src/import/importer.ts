@@ -63,7 +63,6 @@ async function check(value: unknown, error: string | undefined, refs: References
   if (problem) return { ok: false, kind: record.kind, reason: problem };
   if (record.kind === 'customer') refs.add('customer', record.customerId);
   if (record.kind === 'account') refs.add('account', record.accountId);
-  if (record.kind === 'statement') refs.add('statement', record.statementId);
   return { ok: true, record, value: value as Record<string, unknown> };
 }
 
@@ -87,25 +86,66 @@ async function documentRow(baseDir: string, statementId: string, path: string): 
 }
 
 /**
+ * `--strict`'s first pass over a file: validation only, against a scratch view of the references.
+ * A file with any bad record is refused whole: its bad records are listed, its good ones counted
+ * as rejected too (by kind), and nothing of it is written.
+ */
+async function passesStrict(source: RecordSource, refs: References, report: ImportReport): Promise<boolean> {
+  const scratch = refs.fork();
+  const good: Partial<Record<ParsedRecord['kind'], number>> = {};
+  let bad = 0;
+  for await (const raw of source.records(() => {})) {
+    const verdict = await check(raw.value, raw.error, scratch);
+    let reason = verdict.ok ? undefined : verdict.reason;
+    if (verdict.ok && verdict.record.kind === 'statement' && verdict.record.document !== undefined) {
+      const row = await documentRow(source.baseDir, verdict.record.statementId, verdict.record.document);
+      if (typeof row === 'string') reason = row;
+    }
+    const kind = verdict.ok ? verdict.record.kind : verdict.kind;
+    if (reason === undefined) {
+      good[kind as ParsedRecord['kind']] = (good[kind as ParsedRecord['kind']] ?? 0) + 1;
+    } else {
+      bad++;
+      reject(report, { file: source.name, line: raw.line, ...(kind ? { kind } : {}), reason });
+    }
+  }
+  if (bad === 0) return true;
+  report.rejectedFiles.push(source.name);
+  for (const [kind, n] of Object.entries(good) as Array<[ParsedRecord['kind'], number]>) {
+    report.rejected[kind] += n;
+    report.rejectedTotal += n;
+  }
+  return false;
+}
+
+/**
  * Loads records into the store: each record validated, its references checked, and written by
  * idempotent upserts in batches of one database transaction each. A crash loses at most the
  * batch in flight and a re-run writes the same rows again, so nothing is ever duplicated.
  */
 export async function importSources(db: Kysely<ApiSchema>, sources: readonly RecordSource[], options: ImportOptions = {}): Promise<ImportReport> {
+  if (db.getExecutor().adapter instanceof PostgresAdapter) return importInto(db, 'postgres', sources, options);
+  // SQLite: a larger page cache (32 MB) for the index updates, on this connection and for this
+  // import only (WAL and synchronous=NORMAL are already set, and safe as they are).
+  const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(db);
+  await sql`pragma cache_size = -32768`.execute(db);
+  try {
+    return await importInto(db, 'sqlite', sources, options);
+  } finally {
+    await sql`pragma cache_size = ${sql.raw(String(Number(rows[0]?.cache_size ?? -2000)))}`.execute(db);
+  }
+}
+
+async function importInto(db: Kysely<ApiSchema>, engine: 'sqlite' | 'postgres', sources: readonly RecordSource[], options: ImportOptions): Promise<ImportReport> {
   const started = performance.now();
   const report = emptyReport();
   const limit = options.batchSize ?? DEFAULT_BATCH;
   const totalBytes = sources.every((s) => s.size !== undefined) ? sources.reduce((n, s) => n + s.size!, 0) : undefined;
-  const engine = db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
   const refs = new References(db);
   let bytes = 0;
   let records = 0;
   const progress = () =>
     options.onProgress?.({ records, rejected: report.rejectedTotal, bytes, totalBytes, elapsedMs: performance.now() - started });
-  if (engine === 'sqlite') {
-    // This connection only: a larger page cache (32 MB) for the import's index updates (WAL and synchronous=NORMAL are already set).
-    await sql`pragma cache_size = -32768`.execute(db);
-  }
 
   let batch = emptyBatch();
   let bytesInBatch = 0;
@@ -122,37 +162,10 @@ export async function importSources(db: Kysely<ApiSchema>, sources: readonly Rec
 
   for (const source of sources) {
     report.files++;
-    if (options.strict) {
-      // First pass: validate only. One bad record and nothing of this file is written.
-      const scratch = refs.fork();
-      let bad = 0;
-      const good: Partial<Record<ParsedRecord['kind'], number>> = {};
-      for await (const raw of source.records(() => {})) {
-        const verdict = await check(raw.value, raw.error, scratch);
-        if (verdict.ok) good[verdict.record.kind] = (good[verdict.record.kind] ?? 0) + 1;
-        if (!verdict.ok) {
-          bad++;
-          reject(report, { file: source.name, line: raw.line, ...(verdict.kind ? { kind: verdict.kind } : {}), reason: verdict.reason });
-        } else if (verdict.record.kind === 'statement' && verdict.record.document !== undefined) {
-          const row = await documentRow(source.baseDir, verdict.record.statementId, verdict.record.document);
-            if (typeof row === 'string') {
-            bad++;
-            good.statement! -= 1;
-            reject(report, { file: source.name, line: raw.line, kind: 'statement', reason: row });
-          }
-        }
-      }
-      if (bad > 0) {
-        report.rejectedFiles.push(source.name);
-        // The file's good records are not imported either: they count as rejected, by kind.
-        for (const [kind, n] of Object.entries(good) as Array<[ParsedRecord['kind'], number]>) {
-          report.rejected[kind] += n;
-          report.rejectedTotal += n;
-        }
-        bytes += source.size ?? 0;
-        progress();
-        continue;
-      }
+    if (options.strict && !(await passesStrict(source, refs, report))) {
+      bytes += source.size ?? 0;
+      progress();
+      continue;
     }
     for await (const raw of source.records((n) => (bytes += n))) {
       records++;

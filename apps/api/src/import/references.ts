@@ -1,23 +1,23 @@
 import type { Kysely } from 'kysely';
 import type { ApiSchema } from '../db/schema.js';
 
-type Parent = 'customer' | 'account' | 'statement';
+type Parent = 'customer' | 'account';
 
 /**
- * Which customers, accounts and statements a record may point at: those already in the store
+ * Which customers and accounts a record may point at: those already in the store
  * and those accepted earlier in this import. Store lookups are remembered both ways, so a
  * million transactions of one account cost one query. `fork()` gives a scratch view for
  * `--strict`'s validation pass, whose own additions vanish if the file is rejected.
  */
 export class References {
-  private readonly added: Record<Parent, Set<string>> = { customer: new Set(), account: new Set(), statement: new Set() };
+  private readonly added: Record<Parent, Set<string>> = { customer: new Set(), account: new Set() };
 
   constructor(
     private readonly db: Kysely<ApiSchema>,
     private readonly parent?: References,
     private readonly store: { present: Record<Parent, Set<string>>; absent: Record<Parent, Set<string>> } = {
-      present: { customer: new Set(), account: new Set(), statement: new Set() },
-      absent: { customer: new Set(), account: new Set(), statement: new Set() },
+      present: { customer: new Set(), account: new Set() },
+      absent: { customer: new Set(), account: new Set() },
     },
   ) {}
 
