@@ -116,7 +116,7 @@ export const importModule: BenchModule = {
       rows,
       notes: [
         `Goals: SQLite < ${GOALS.sqliteSeconds} s, PostgreSQL < ${GOALS.postgresSeconds} s, peak RSS < ${GOALS.rssMb} MB (a ratio below 1 meets the goal). The file also holds the demo customers and accounts (their ${'~5,300'} records), so records = transactions + those.`,
-        'Each import is its own process (`node scripts/kit.js data import FILE --json`, TypeScript through tsx as an operator runs it); seconds, CPU seconds (user + system: steadier than seconds on a shared machine) and peak RSS (maxRSS) come from its report; the database server's own CPU (PostgreSQL) is not in it. Batches of 20,000 records (the default), one database transaction each, idempotent upserts; the re-import upserts every row again.',
+        'Each import is its own process (`node scripts/kit.js data import FILE --json`, TypeScript through tsx as an operator runs it); seconds, CPU seconds (user + system: steadier than seconds on a shared machine) and peak RSS (maxRSS) come from its report; not the PostgreSQL server CPU. Batches of 20,000 records (the default), one database transaction each, idempotent upserts; the re-import upserts every row again.',
       ],
     };
     return [section];
