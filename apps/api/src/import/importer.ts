@@ -187,7 +187,7 @@ async function importInto(db: Kysely<ApiSchema>, engine: 'sqlite' | 'postgres', 
       }
       const { table, row } = rowOf(verdict.value, record);
       (batch[table] as Map<string, ImportRow>).set(String((row as { id: string }).id), row);
-      bytesInBatch += rowBytes(row as Record<string, unknown>);
+      bytesInBatch += rowBytes(row);
       pending.push(record.kind);
       if (pending.length >= limit || bytesInBatch >= BATCH_BYTES) await flush();
       else if (records % 1000 === 0) progress();
