@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSources, type ImportOptions } from '../../src/import/importer.js';
 import { openSources } from '../../src/import/read.js';
@@ -62,9 +63,21 @@ describe.each(ENGINES)('importing into %s', (engine) => {
     const counts = async (): Promise<Record<string, number>> => Object.fromEntries(await Promise.all(tables.map(async (t) => [t, await store.count(t)] as const)));
     const before = await counts();
     expect(before).toEqual({ customer: 2, account: 5, transaction: 10, statement: 2, statement_document: 1, payment_network: 3, asset_transfer_network: 1 });
+    const documentVersion = async () =>
+      engine === 'postgres' ? (await sql<{ xmin: string }>`select xmin::text as xmin from statement_document`.execute(store.database.db)).rows[0]!.xmin : undefined;
+    const version = await documentVersion();
     const second = await run([EXAMPLE], { batchSize: 3 });
     expect(second.rejectedTotal).toBe(0);
     expect(await counts()).toEqual(before);
+    // The same PDF again: its row is not rewritten (on PostgreSQL an update would give it a new xmin).
+    expect(await documentVersion()).toBe(version);
+  });
+
+  it.runIf(engine === 'sqlite')('gives the connection its page cache back after an import', async () => {
+    const cacheSize = async () => (await sql<{ cache_size: number }>`pragma cache_size`.execute(store.database.db)).rows[0]!.cache_size;
+    const before = await cacheSize();
+    await run([join(EXAMPLE, '01-customers.json')]);
+    expect(await cacheSize()).toBe(before);
   });
 
   it('stores what the records say: detail fields as JSON, timestamps as epoch ms, the PDF with its hash', async () => {
