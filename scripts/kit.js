@@ -13,6 +13,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  * Node flags bound a command's memory where V8's default heap sizing would let it grow.
  */
 const NOUNS = {
+  customers: ['auth', "the OP's local customers (sign-in, block, lockout)"],
   data: ['api', 'FDX data: import JSON / NDJSON, row counts', ['--max-old-space-size=128', '--max-semi-space-size=4']],
 };
 

@@ -1,4 +1,4 @@
-import { createTokenVerifier, INSTITUTION, openApiDatabase, renderStatementPdf, Repository, VOLUME_ACCOUNT_ID } from '@apps/api';
+import { createTokenVerifier, INSTITUTION, openApiDatabase, SqlDataSource, VOLUME_ACCOUNT_ID } from '@apps/api';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
 import { seededDataDir, transactionsPagePath } from '../lib/api-data.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';
@@ -11,11 +11,11 @@ import { repeat } from '../lib/timing.js';
 async function pageQueryTime(dataDir: string, ms: number) {
   const database = await openApiDatabase({ dataDir, databaseUrl: undefined });
   try {
-    const repo = new Repository(database.db).forCustomer('cust-10001');
-    const account = await repo.findAccount(VOLUME_ACCOUNT_ID);
+    const data = new SqlDataSource(database.db, { institutionName: INSTITUTION.name }).forCustomer('cust-10001');
+    const account = await data.account(VOLUME_ACCOUNT_ID);
     if (!account) throw new Error('the volume account is missing');
     const to = Date.now() - 30 * 86_400_000;
-    return await repeat(ms, () => repo.listTransactions(account, { from: to - 90 * 86_400_000, to }, undefined, 50));
+    return await repeat(ms, () => data.transactions(account, { from: to - 90 * 86_400_000, to }, { limit: 50 }));
   } finally {
     await database.close();
   }
@@ -24,14 +24,14 @@ async function pageQueryTime(dataDir: string, ms: number) {
 async function statementPdfTime(dataDir: string, ms: number) {
   const database = await openApiDatabase({ dataDir, databaseUrl: undefined });
   try {
-    const repo = new Repository(database.db).forCustomer('cust-10001');
-    const account = await repo.findAccount(VOLUME_ACCOUNT_ID);
+    const data = new SqlDataSource(database.db, { institutionName: INSTITUTION.name }).forCustomer('cust-10001');
+    const account = await data.account(VOLUME_ACCOUNT_ID);
     if (!account) throw new Error('the volume account is missing');
-    const [row] = await repo.listStatements(account, { from: '0000-01-01', to: '9999-12-31' }, undefined, 1);
-    if (!row) throw new Error('no statement to render');
+    const [statement] = (await data.statements(account, { from: '0000-01-01', to: '9999-12-31' }, { limit: 1 })).items;
+    if (!statement) throw new Error('no statement to render');
     let bytes = 0;
     const timing = await repeat(ms, async () => {
-      bytes = (await renderStatementPdf(repo, account, row, INSTITUTION.name)).length;
+      bytes = (await data.statementDocument(account, statement)).content.length;
     });
     return { ...timing, bytes };
   } finally {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envBoolean, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -17,7 +17,8 @@ const schema = z
     CURSOR_SECRET: devSecret('dev-insecure-api-cursor-secret-change-me-000000'),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    SEED_ON_START: envBoolean(true),
+    // Default: on outside production only (a production store is filled by `pnpm kit data import`).
+    SEED_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     INSTITUTION_NAME: z.string().trim().min(1).default('Open Finance Demo Bank'),
     RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
@@ -39,7 +40,7 @@ const schema = z
     cursorSecret: e.CURSOR_SECRET,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
-    seedOnStart: e.SEED_ON_START,
+    seedOnStart: e.SEED_ON_START === undefined ? e.NODE_ENV !== 'production' : ['true', '1', 'yes'].includes(e.SEED_ON_START),
     institutionName: e.INSTITUTION_NAME,
     rateLimit: {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, httpStatusOf, isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
+import { DataSourceUnavailableError, UnsupportedOperationError } from './data-source.js';
 
 /**
  * The FDX error model: one class, one JSON shape `{ code, message, debugMessage? }`.
@@ -73,6 +74,10 @@ export const subsystemUnavailable = (cause?: unknown) =>
     cause,
   });
 
+/** FDX defines no code for an operation a provider does not offer; the code repeats the HTTP status. */
+export const notImplemented = () =>
+  new FdxError(501, 501, 'Not implemented', { debugMessage: 'This data provider does not offer this operation' });
+
 /** FDX defines no code for throttling; the code repeats the HTTP status, as for an unknown route. */
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new FdxError(429, 429, 'Too many requests', {
@@ -87,7 +92,8 @@ export const notFound: RequestHandler = (_req, _res, next) => next(routeNotFound
 
 function toFdxError(err: unknown): FdxError {
   if (err instanceof FdxError) return err;
-  if (isDatabaseUnavailable(err)) return subsystemUnavailable(err);
+  if (err instanceof DataSourceUnavailableError || isDatabaseUnavailable(err)) return subsystemUnavailable(err);
+  if (err instanceof UnsupportedOperationError) return notImplemented();
   const status = httpStatusOf(err);
   if (status === 413) return requestTooLarge();
   if (status !== undefined && status < 500) return badRequest('The request could not be understood');

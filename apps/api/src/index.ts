@@ -1,10 +1,11 @@
 // What tooling outside the API (benchmarks, tests combining services) may use, through the package
 // `@apps/api`; the service itself starts from main.ts. Nothing here is imported by the request path.
 export { loadApiConfig, type ApiConfig } from './config.js';
-export { createServer, startServer, type ApiDeps, type ApiService } from './server.js';
+export { createServer, startServer, type ApiDeps, type ApiService, type StartOptions } from './server.js';
 export { openApiDatabase } from './db/open.js';
 export type { ApiSchema } from './db/schema.js';
-export { Repository } from './db/repository.js';
+export { SqlDataSource } from './db/sql-data-source.js';
+export * from './data-source.js';
 export { seed, seedVolume, VOLUME_ACCOUNT_ID } from './demo/load.js';
 export { demoRecords, volumeTransactions } from './demo/records.js';
 export { importSources, type ImportOptions, type ImportProgress } from './import/importer.js';
@@ -14,4 +15,4 @@ export type { ImportReport } from './import/report.js';
 export type { ImportRecord } from './import/records.js';
 export { INSTITUTION } from './demo/seed-data.js';
 export { createTokenVerifier, type AccessToken, type TokenVerifier } from './auth/verifier.js';
-export { renderStatementPdf } from './fdx/statement-pdf.js';
+export { renderStatementPdf } from './pdf/statement-pdf.js';

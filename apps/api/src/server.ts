@@ -3,9 +3,10 @@ import { apiSecurityHeaders, createRateCounter, healthRoutes, requestLogging, ty
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import type { FdxDataSource } from './data-source.js';
 import { openApiDatabase } from './db/open.js';
-import { Repository } from './db/repository.js';
 import type { ApiSchema } from './db/schema.js';
+import { SqlDataSource } from './db/sql-data-source.js';
 import { seedIfEmpty } from './demo/load.js';
 import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
@@ -14,7 +15,10 @@ import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 
 export interface ApiDeps {
   logger: Logger;
+  /** The API's own database: rate-limit counters and readiness (and, with SqlDataSource, the FDX data). */
   database: Database<ApiSchema>;
+  /** Where every FDX route reads its data (the port in data-source.ts). */
+  dataSource: FdxDataSource;
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
   /**
@@ -67,10 +71,9 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
-      repository: new Repository(deps.database.db),
+      dataSource: deps.dataSource,
       verify,
       resourceMetadataUrl,
-      institutionName: config.institutionName,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
@@ -91,23 +94,50 @@ export interface ApiService {
   close(): Promise<void>;
 }
 
-/**
- * Opens the API's database (migrating it), seeds the demo customers into an empty one when
- * SEED_ON_START says so, starts the batched rate counter and builds the app.
- */
-export async function startServer(config: ApiConfig, logger: Logger): Promise<ApiService> {
-  const database = await openApiDatabase(config, logger);
+export interface StartOptions {
+  /**
+   * The bank's own data adapter (README, "Your own data adapter"). Default: the SQL store in the
+   * API's database (SqlDataSource), filled by `pnpm kit data import` or, for the demo, `pnpm seed`.
+   */
+  dataSource?: FdxDataSource;
+}
+
+/** Logged once at start-up when the SQL store has no customer: every data request would find nothing. */
+export const EMPTY_STORE_WARNING =
+  'the FDX data store is empty, so every customer will see no accounts: load your data with ' +
+  '`pnpm kit data import <file or folder>` (container: `node dist/cli.js data import <path>`), ' +
+  'or the demo data set with `pnpm seed`';
+
+/** Seeds the demo customers into an empty store when SEED_ON_START says so, else warns once if it is empty. */
+async function prepareStore(config: ApiConfig, source: SqlDataSource, logger: Logger): Promise<void> {
   if (config.seedOnStart) {
+    const seeded = await seedIfEmpty(source.db);
+    if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
+    return;
+  }
+  if (await source.isEmpty()) logger.warn(EMPTY_STORE_WARNING);
+}
+
+/**
+ * Opens the API's database (migrating it), prepares the SQL store (demo seed or empty-store
+ * warning) unless the caller brings its own data source, starts the batched rate counter and
+ * builds the app.
+ */
+export async function startServer(config: ApiConfig, logger: Logger, options: StartOptions = {}): Promise<ApiService> {
+  const database = await openApiDatabase(config, logger);
+  let dataSource = options.dataSource;
+  if (!dataSource) {
+    const sql = new SqlDataSource(database.db, { institutionName: config.institutionName });
     try {
-      const seeded = await seedIfEmpty(database.db);
-      if (seeded) logger.info(seeded, 'empty database: seeded demo customers');
+      await prepareStore(config, sql, logger);
     } catch (err) {
       await database.close();
       throw err;
     }
+    dataSource = sql;
   }
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
-  const app = createServer(config, { logger, database, rateCounter });
+  const app = createServer(config, { logger, database, dataSource, rateCounter });
   return {
     app,
     database,

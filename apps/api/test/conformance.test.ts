@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
 import { loadSpecValidator, specAvailable, specMissingMessage, type SpecValidator } from './spec.js';
-import { startApi, type TestApi } from './support.js';
+import { SOURCES, startApi, type TestApi } from './support.js';
 
 if (!specAvailable) console.warn(specMissingMessage);
 
-describe.skipIf(!specAvailable)('responses conform to the FDX v6.3 spec', () => {
+describe.skipIf(!specAvailable).each(SOURCES)('responses conform to the FDX v6.3 spec (%s)', (source) => {
   let api: TestApi;
   let spec: SpecValidator;
   beforeAll(async () => {
     spec = loadSpecValidator();
-    api = await startApi();
+    api = await startApi({ source });
   });
   afterAll(() => api.close());
 

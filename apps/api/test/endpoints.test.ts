@@ -2,15 +2,16 @@ import { createLogger, listen, openDatabase } from '@apps/shared';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiSchema } from '../src/db/schema.js';
+import { SqlDataSource } from '../src/db/sql-data-source.js';
 import { createServer } from '../src/server.js';
-import { startApi, testConfig, type TestApi } from './support.js';
+import { SOURCES, startApi, testConfig, type TestApi } from './support.js';
 
 
-describe('endpoints, errors and hygiene', () => {
+describe.each(SOURCES)('endpoints, errors and hygiene (%s)', (source) => {
   let api: TestApi;
   let token: string;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ source });
     token = await api.token();
   });
   afterAll(() => api.close());
@@ -50,7 +51,7 @@ describe('endpoints, errors and hygiene', () => {
       return Buffer.from(await res.arrayBuffer()).toString('latin1');
     };
     expect(await statementPdf(api)).toContain('(Open Finance Demo Bank)');
-    const named = await startApi({ env: { INSTITUTION_NAME: 'Prairie State Savings Bank' } });
+    const named = await startApi({ source, env: { INSTITUTION_NAME: 'Prairie State Savings Bank' } });
     try {
       const text = await statementPdf(named);
       expect(text).toContain('(Prairie State Savings Bank)');
@@ -126,7 +127,9 @@ describe('database outage', () => {
     const api = await startApi({ seeded: false });
     // A PostgreSQL pool pointed at a closed port: every query fails to connect.
     const dead = openDatabase<ApiSchema>({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', sqliteFile: '' });
-    const app = createServer(testConfig({ JWKS_URI: api.jwks.url }), { logger: createLogger({ name: 'api', level: 'silent' }), database: dead });
+    const config = testConfig({ JWKS_URI: api.jwks.url });
+    const dataSource = new SqlDataSource(dead.db, { institutionName: config.institutionName });
+    const app = createServer(config, { logger: createLogger({ name: 'api', level: 'silent' }), database: dead, dataSource });
     const server = await listen(app, '127.0.0.1', 0);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importSources } from '../src/import/importer.js';
@@ -73,6 +75,13 @@ describe('the example data set, imported and served', () => {
     expect((await json('/accounts/nw-acc-9034/asset-transfer-networks', other)).assetTransferNetworks).toEqual([
       { identifier: '800300009034', identifierType: 'ACCOUNT_NUMBER', institutionName: 'Northwind Community Bank', institutionId: '0777', type: 'US_ACATS', jointAccount: false },
     ]);
+  });
+
+  it('serves the bank\'s own PDF for a statement imported with a document', async () => {
+    const res = await api.get('/accounts/nw-acc-4821/statements/nw-stmt-4821-2026-10', token);
+    expect(res.status).toBe(200);
+    const served = Buffer.from(await res.arrayBuffer());
+    expect(served.equals(readFileSync(join(EXAMPLE, 'statements/chk-4821-2026-10.pdf')))).toBe(true);
   });
 
   it('lists the statements and serves each as a PDF', async () => {

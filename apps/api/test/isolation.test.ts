@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
-import { startApi, type TestApi } from './support.js';
+import { SOURCES, startApi, type TestApi } from './support.js';
 
 const OTHER_ACCOUNTS = SEED_CUSTOMERS.find((c) => c.id === 'cust-10001')!.accounts.map((a) => a.id);
 const SUFFIXES = ['', '/contact', '/transactions', '/statements', '/payment-networks', '/asset-transfer-networks'];
 
-describe('customer isolation', () => {
+describe.each(SOURCES)('customer isolation (%s)', (source) => {
   let api: TestApi;
   let user2: string;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ source });
     user2 = await api.token({ sub: 'cust-10002' });
   });
   afterAll(() => api.close());

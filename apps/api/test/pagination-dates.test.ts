@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type TestApi } from './support.js';
+import { SOURCES, startApi, type TestApi } from './support.js';
 
 interface TxPage {
   page?: { nextOffset: string; nextPageKey: string };
@@ -8,11 +8,11 @@ interface TxPage {
 
 const day = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
-describe('pagination and date filters', () => {
+describe.each(SOURCES)('pagination and date filters (%s)', (source) => {
   let api: TestApi;
   let token: string;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ source });
     token = await api.token();
   });
   afterAll(() => api.close());

@@ -26,6 +26,8 @@ const schema = z
     DISCOVERY_RETRY_MAX_MS: envInt(30_000, 100, 600_000),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    // Shows raw tokens: on in development, off (404) in production unless set to true.
+    DEBUG_TOKENS_PAGE: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   })
   .superRefine(httpsInProduction('APP_URL', 'OP_ISSUER', 'API_BASE_URL'), { when: () => true })
   .transform((e) => ({
@@ -48,6 +50,7 @@ const schema = z
     discoveryRetryMaxMs: e.DISCOVERY_RETRY_MAX_MS,
     dataDir: resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
+    debugTokensPage: e.DEBUG_TOKENS_PAGE ? ['true', '1', 'yes'].includes(e.DEBUG_TOKENS_PAGE) : e.NODE_ENV !== 'production',
   }));
 
 export type AppConfig = z.output<typeof schema>;

@@ -56,6 +56,7 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
     res.locals.user = claims
       ? { sub: claims.sub, name: claims.name ?? claims.email ?? claims.sub, email: claims.email }
       : undefined;
+    res.locals.debugTokensPage = config.debugTokensPage;
     res.locals.opReady = Boolean(deps.oidc.configuration);
     res.locals.opError = deps.oidc.lastError;
     res.locals.config = { issuer: config.issuer, apiBaseUrl: config.apiBaseUrl, apiAudience: config.apiAudience, clientId: config.clientId };

@@ -49,6 +49,18 @@ describe('app config', () => {
     expect(() => loadAppConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('hides the token debugger in production unless DEBUG_TOKENS_PAGE=true', () => {
+    const production = {
+      NODE_ENV: 'production',
+      CLIENT_SECRET: 'x'.repeat(40),
+      COOKIE_SECRET: 'y'.repeat(40),
+    };
+    expect(loadAppConfig({}).debugTokensPage).toBe(true);
+    expect(loadAppConfig(production).debugTokensPage).toBe(false);
+    expect(loadAppConfig({ ...production, DEBUG_TOKENS_PAGE: 'true' }).debugTokensPage).toBe(true);
+    expect(loadAppConfig({ DEBUG_TOKENS_PAGE: 'false' }).debugTokensPage).toBe(false);
+  });
+
   it('trims trailing slashes from URLs', () => {
     expect(loadAppConfig({ APP_URL: 'https://app.example.test/' }).redirectUri).toBe('https://app.example.test/callback');
   });

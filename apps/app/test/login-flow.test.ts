@@ -260,6 +260,22 @@ describe('login, API calls, refresh and logout', () => {
   });
 });
 
+describe('the token debugger switch', () => {
+  it('answers 404 on /debug/tokens and links no debugger when DEBUG_TOKENS_PAGE=false', async () => {
+    const off = await startApp({ issuer: op.issuer, apiBaseUrl: fdx.baseUrl, env: { DEBUG_TOKENS_PAGE: 'false' } });
+    try {
+      const browser = new Browser();
+      // Switched on, a signed-out visit is sent to log in (see the logout test); switched off, the route does not exist.
+      expect((await browser.request(`${off.url}/debug/tokens`)).status).toBe(404);
+      expect((await browser.request(`${app.url}/debug/tokens`)).status).toBe(303);
+      const home = await (await browser.request(`${off.url}/`)).text();
+      expect(home).not.toContain('/debug/tokens');
+    } finally {
+      await off.close();
+    }
+  });
+});
+
 describe('a refresh the OP refuses', () => {
   it('ends the local session and asks the user to log in again', async () => {
     const browser = new Browser();

@@ -65,11 +65,34 @@ const schema = z
     REGISTRATION_MAX_CLIENTS: envInt(100, 0),
     SWEEP_INTERVAL: seconds(300, 1),
     REFRESH_TOKEN_REUSE_GRACE: seconds(0, 0, 60),
+    // Sign-in at the bank's own OpenID Connect IdP instead of local passwords (all three or none).
+    UPSTREAM_OIDC_ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+    UPSTREAM_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    UPSTREAM_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+    // The ID token claim whose value is the customer id (the `sub` of our tokens, the FDX customer id).
+    UPSTREAM_OIDC_CUSTOMER_CLAIM: z.string().min(1).default('sub'),
+    UPSTREAM_OIDC_SCOPE: z
+      .string()
+      .default('openid')
+      .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
+    UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
   })
   .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === 'production' && !e.JWKS) {
       ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });
+    }
+    if (e.NODE_ENV === 'production' && e.SEED_DEMO_USERS && ['true', '1', 'yes'].includes(e.SEED_DEMO_USERS)) {
+      ctx.addIssue({ code: 'custom', path: ['SEED_DEMO_USERS'], message: 'demo users are refused in production (add customers with pnpm kit customers)' });
+    }
+    const upstream = [e.UPSTREAM_OIDC_ISSUER, e.UPSTREAM_OIDC_CLIENT_ID, e.UPSTREAM_OIDC_CLIENT_SECRET];
+    if (upstream.some(Boolean) && !upstream.every(Boolean)) {
+      for (const [name, value] of [['UPSTREAM_OIDC_ISSUER', e.UPSTREAM_OIDC_ISSUER], ['UPSTREAM_OIDC_CLIENT_ID', e.UPSTREAM_OIDC_CLIENT_ID], ['UPSTREAM_OIDC_CLIENT_SECRET', e.UPSTREAM_OIDC_CLIENT_SECRET]] as const) {
+        if (!value) ctx.addIssue({ code: 'custom', path: [name], message: 'required when any UPSTREAM_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET is set' });
+      }
+    }
+    if (e.NODE_ENV === 'production' && e.UPSTREAM_OIDC_ISSUER?.startsWith('http:')) {
+      ctx.addIssue({ code: 'custom', path: ['UPSTREAM_OIDC_ISSUER'], message: 'must be an https URL in production' });
     }
     if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
@@ -144,6 +167,17 @@ const schema = z
       },
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,
+      upstream:
+        e.UPSTREAM_OIDC_ISSUER && e.UPSTREAM_OIDC_CLIENT_ID && e.UPSTREAM_OIDC_CLIENT_SECRET
+          ? {
+              issuer: e.UPSTREAM_OIDC_ISSUER,
+              clientId: e.UPSTREAM_OIDC_CLIENT_ID,
+              clientSecret: e.UPSTREAM_OIDC_CLIENT_SECRET,
+              customerClaim: e.UPSTREAM_OIDC_CUSTOMER_CLAIM,
+              scope: e.UPSTREAM_OIDC_SCOPE,
+              timeoutSeconds: e.UPSTREAM_OIDC_TIMEOUT,
+            }
+          : undefined,
     };
   });
 

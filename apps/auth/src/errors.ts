@@ -24,6 +24,35 @@ export class AccountLocked extends AppError {
   }
 }
 
+/** A customer with this id or email is already in the local store. */
+export class CustomerExists extends AppError {
+  constructor(readonly field: 'id' | 'email') {
+    super(409, 'customer_exists', `a customer with this ${field} already exists`);
+  }
+}
+
+/** Why a sign-in at the upstream IdP did not produce a customer; `message` is safe to show. */
+export type UpstreamFailure = 'unavailable' | 'denied' | 'bad_state' | 'rejected' | 'claim_missing';
+
+const UPSTREAM_MESSAGES: Record<UpstreamFailure, { status: number; message: string }> = {
+  unavailable: { status: 503, message: "Your bank's sign-in service cannot be reached right now. Please try again in a few minutes." },
+  denied: { status: 403, message: "The sign-in at your bank was cancelled or refused, so the application was not given access." },
+  bad_state: { status: 400, message: 'This sign-in has expired or was not started in this browser. Go back to the application and start again.' },
+  rejected: { status: 502, message: "Your bank's sign-in answer could not be verified. Go back to the application and start again." },
+  claim_missing: { status: 502, message: "Your bank's sign-in did not say which customer you are, so you cannot be signed in here." },
+};
+
+/** A sign-in at the upstream IdP failed; carries no token, code or upstream text. */
+export class UpstreamLoginError extends AppError {
+  constructor(
+    readonly failure: UpstreamFailure,
+    /** For the log: the upstream error code or the library's error code, never a token. */
+    readonly reason?: string,
+  ) {
+    super(UPSTREAM_MESSAGES[failure].status, `upstream_${failure}`, UPSTREAM_MESSAGES[failure].message);
+  }
+}
+
 /**
  * The OP's answer when its storage is unreachable: an OAuth error with status 503
  * that oidc-provider renders like any other (JSON for endpoints, error page for browsers).

@@ -2,7 +2,9 @@ import express, { type Express } from 'express';
 import { createRateCounter, healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import { seedDemoUsers } from './demo/demo-users.js';
-import { UserRepository } from './accounts/users.js';
+import type { CustomerDirectory } from './customers/directory.js';
+import { customerDirectory } from './customers/from-config.js';
+import { CustomerStore } from './customers/store.js';
 import { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
 import { openAuthDatabase } from './db/open.js';
@@ -24,7 +26,8 @@ export interface AuthDeps {
   logger: Logger;
   database: AuthDatabase;
   provider: Provider;
-  users: UserRepository;
+  customers: CustomerDirectory;
+  guard: LoginGuard;
   audit: AuditLog;
   /** Token endpoint counters (table token_rate_limit); the caller flushes and closes them. */
   tokenCounter: RateCounter;
@@ -52,9 +55,9 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.use(
     interactionRoutes({
       provider,
-      users: deps.users,
+      customers: deps.customers,
       audit,
-      guard: new LoginGuard(database.db, config, deps.logger),
+      guard: deps.guard,
       csrf: new CsrfTokens(config.cookieKeys),
       formActionOrigins,
     }),
@@ -93,8 +96,16 @@ export interface AuthService {
 export async function startServer(config: AuthConfig, logger: Logger, options: { memoryAdapter?: boolean } = {}): Promise<AuthService> {
   const database = await openAuthDatabase(config, logger);
   try {
-    const users = new UserRepository(database.db);
-    if (config.seedDemoUsers) await seedDemoUsers(users, logger);
+    const store = new CustomerStore(database.db);
+    if (config.seedDemoUsers) await seedDemoUsers(store, logger);
+    else if (!config.upstream && (await store.count()) === 0) {
+      logger.warn(
+        'no customers: nobody can sign in until you add some with `pnpm kit customers add <id> --email <email> --name <name> --password-stdin` ' +
+          'or `pnpm kit customers import <file.csv>` (or set UPSTREAM_OIDC_* to sign in at your IdP)',
+      );
+    }
+    const guard = new LoginGuard(database.db, config, logger);
+    const customers = customerDirectory(config, database.db, (email) => guard.isLocked(email), logger);
     const keys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
@@ -103,7 +114,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
         void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
       }
     }
-    const provider = createProvider(config, { db: database.db, users, keys, logger, memoryAdapter: options.memoryAdapter });
+    const provider = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
     wireProviderEvents(provider, audit, logger);
     // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
     const tokenCounter = createRateCounter(database.db, {
@@ -112,7 +123,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
-    const app = createServer(config, { logger, database, provider, users, audit, tokenCounter });
+    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter });
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000);
     return {
       app,

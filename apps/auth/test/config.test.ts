@@ -78,6 +78,32 @@ describe('auth configuration', () => {
     expect(config.seedDemoUsers).toBe(false);
   });
 
+  it('refuses demo users in production', () => {
+    expect(problemsOf({ ...noFile, NODE_ENV: 'production', SEED_DEMO_USERS: 'true' })).toContain(
+      'SEED_DEMO_USERS: demo users are refused in production (add customers with pnpm kit customers)',
+    );
+  });
+
+  it('takes the upstream IdP from UPSTREAM_OIDC_* (all three or none), https in production', () => {
+    expect(loadAuthConfig(noFile).upstream).toBeUndefined();
+    const upstream = { UPSTREAM_OIDC_ISSUER: 'https://idp.bank.test', UPSTREAM_OIDC_CLIENT_ID: 'kit-op', UPSTREAM_OIDC_CLIENT_SECRET: 's3cret' };
+    expect(loadAuthConfig({ ...noFile, ...upstream }).upstream).toEqual({
+      issuer: 'https://idp.bank.test',
+      clientId: 'kit-op',
+      clientSecret: 's3cret',
+      customerClaim: 'sub',
+      scope: 'openid',
+      timeoutSeconds: 5,
+    });
+    expect(problemsOf({ ...noFile, UPSTREAM_OIDC_ISSUER: 'https://idp.bank.test' })).toEqual([
+      'UPSTREAM_OIDC_CLIENT_ID: required when any UPSTREAM_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET is set',
+      'UPSTREAM_OIDC_CLIENT_SECRET: required when any UPSTREAM_OIDC_ISSUER/CLIENT_ID/CLIENT_SECRET is set',
+    ]);
+    expect(problemsOf({ ...noFile, ...upstream, UPSTREAM_OIDC_SCOPE: 'profile' })).toEqual(['UPSTREAM_OIDC_SCOPE: must include openid']);
+    const production = problemsOf({ ...noFile, ...upstream, NODE_ENV: 'production', UPSTREAM_OIDC_ISSUER: 'http://idp.bank.test' });
+    expect(production).toContain('UPSTREAM_OIDC_ISSUER: must be an https URL in production');
+  });
+
   it('signs access tokens RS256 unless ACCESS_TOKEN_SIGNING_ALG says ES256', () => {
     expect(loadAuthConfig({ ...noFile }).accessTokenSigningAlg).toBe('RS256');
     expect(loadAuthConfig({ ...noFile, ACCESS_TOKEN_SIGNING_ALG: 'ES256' }).accessTokenSigningAlg).toBe('ES256');

@@ -93,7 +93,7 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
       ])
       .execute();
 
-    expect(await migrate(database.db, migrations)).toEqual(['0004_login_counters']);
+    expect(await migrate(database.db, migrationsBefore('0004_login_counters', true))).toEqual(['0004_login_counters']);
 
     const config = {
       lockout: { threshold: 2, windowSeconds: 900 },
@@ -116,5 +116,22 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
     expect(await sweepExpired(database.db, now)).toBe(1);
     expect(await database.db.selectFrom('rate_limits').select('key').execute()).toEqual([{ key: 'login:failures:user1@example.test' }]);
     vi.useRealTimers();
+  });
+
+  it('keeps every customer when 0005 makes email and password optional', async () => {
+    store = await createTestStore(engine);
+    const database = openDatabase<AuthSchema>(authDatabaseConfig(store.config));
+    close = () => database.close();
+    await migrate(database.db, migrationsBefore('0005_optional_credentials'));
+    const customer = { id: 'cust-1', email: 'a@example.test', name: 'A', email_verified: 1, password_hash: '$argon2id$x', blocked: 1, created_at: 1, updated_at: 2 };
+    await database.db.insertInto('users').values(customer).execute();
+
+    expect(await migrate(database.db, migrations)).toEqual(['0005_optional_credentials']);
+
+    expect(await database.db.selectFrom('users').selectAll().execute()).toEqual([customer]);
+    await database.db.insertInto('users').values({ ...customer, id: 'cust-2', email: null, password_hash: null }).execute();
+    await database.db.insertInto('users').values({ ...customer, id: 'cust-3', email: null, password_hash: null }).execute();
+    // Emails stay unique.
+    await expect(database.db.insertInto('users').values({ ...customer, id: 'cust-4' }).execute()).rejects.toThrow();
   });
 });

@@ -23,16 +23,13 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-/**
- * An error a command throws on purpose: its message is shown, its code is the exit code.
- * A `result` (e.g. the summary of an import that rejected records) is still printed, as text
- * or merged into the `--json` object beside `error` and `exitCode`.
- */
+/** An error a command throws on purpose: its message is shown, its code is the exit code. */
 export class CliError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.failed,
-    readonly result?: Record<string, unknown>,
+    /** What the command did before failing (e.g. an import's counts and bad lines), printed like a result. */
+    readonly result?: unknown,
   ) {
     super(message);
     this.name = 'CliError';
@@ -56,6 +53,15 @@ export interface CliIo {
   stderr: (text: string) => void;
   /** Whether stdout is a terminal (progress lines only there). */
   isTty: boolean;
+  /** All of standard input (secrets passed with `--…-stdin`, never on the command line). */
+  stdin?: () => Promise<string>;
+}
+
+/** Reads standard input to its end. */
+export async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 export interface Command<Deps> {
@@ -147,6 +153,7 @@ const defaultIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTty: process.stdout.isTTY === true,
+  stdin: readStdin,
 };
 
 function render(result: unknown, json: boolean, text: ((r: never) => string) | undefined): string {
@@ -197,9 +204,13 @@ export async function runCli<D>(program: CliProgram<D>, argv: readonly string[],
   } catch (err) {
     const code = err instanceof CliError ? err.exitCode : ExitCode.failed;
     const message = err instanceof CliError ? err.message : `failed: ${describe(err)}`;
-    const result = err instanceof CliError ? err.result : undefined;
-    if (input.json) io.stdout(`${JSON.stringify({ ...result, error: message, exitCode: code }, null, result ? 2 : undefined)}\n`);
-    else if (result) io.stdout(render(result, false, verb.text));
+    const partial = err instanceof CliError ? err.result : undefined;
+    if (input.json) {
+      const body = partial !== null && typeof partial === 'object' ? { ...partial, error: message, exitCode: code } : { error: message, exitCode: code };
+      io.stdout(`${JSON.stringify(body, null, partial === undefined ? undefined : 2)}\n`);
+    } else if (partial !== undefined) {
+      io.stdout(render(partial, false, verb.text));
+    }
     io.stderr(`${program.name} ${nounName} ${verbName}: ${message}\n`);
     return code;
   } finally {

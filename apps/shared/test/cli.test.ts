@@ -40,6 +40,18 @@ function program(state: Deps): CliProgram<Deps> {
               return { id: args.id, text };
             },
           },
+          load: {
+            summary: 'adds items from stdin, one per line; fails after a partial load',
+            run: async (_input, deps, io) => {
+              const lines = (await io.stdin!()).split('\n').filter(Boolean);
+              for (const line of lines.filter((l) => !l.startsWith('!'))) deps.items.set(line, line);
+              const bad = lines.filter((l) => l.startsWith('!')).length;
+              const result = { loaded: lines.length - bad, bad };
+              if (bad > 0) throw new CliError(`${bad} bad line(s)`, ExitCode.failed, result);
+              return result;
+            },
+            text: (r: { loaded: number; bad: number }) => `loaded ${r.loaded}, ${r.bad} bad`,
+          },
           boom: {
             summary: 'fails unexpectedly',
             run: async () => {
@@ -53,9 +65,13 @@ function program(state: Deps): CliProgram<Deps> {
 }
 
 async function run(state: Deps, ...argv: string[]) {
+  return runWithStdin(state, '', ...argv);
+}
+
+async function runWithStdin(state: Deps, stdin: string, ...argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTty: false };
+  const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), isTty: false, stdin: async () => stdin };
   const code = await runCli(program(state), argv, io);
   return { code, out: out.join(''), err: err.join('') };
 }
@@ -114,6 +130,14 @@ describe('the operator CLI frame', () => {
     expect(boom.err).toBe('kit items boom: failed: connect ECONNREFUSED 127.0.0.1:5432\n');
     expect(boom.err).not.toContain('    at ');
     expect(state.closed).toBe(state.opened);
+  });
+
+  it('gives commands stdin, and prints what a failing command did before its error (text and JSON)', async () => {
+    expect(await runWithStdin(fresh(), 'a\nb\n', 'items', 'load')).toMatchObject({ code: 0, out: 'loaded 2, 0 bad\n' });
+    const text = await runWithStdin(fresh(), 'a\n!x\n', 'items', 'load');
+    expect(text).toEqual({ code: ExitCode.failed, out: 'loaded 1, 1 bad\n', err: 'kit items load: 1 bad line(s)\n' });
+    const json = await runWithStdin(fresh(), 'a\n!x\n', 'items', 'load', '--json');
+    expect(JSON.parse(json.out)).toEqual({ loaded: 1, bad: 1, error: '1 bad line(s)', exitCode: ExitCode.failed });
   });
 
   it('accepts the leading -- that pnpm passes on', async () => {

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
-import type { CustomerRepository, OwnedAccount } from '../db/repository.js';
-import { accountClosed, accountNotFound, accountRestricted } from '../errors.js';
+import type { Account, CustomerData, Page as SourcePage } from '../data-source.js';
+import { accountClosed, accountNotFound, accountRestricted, badRequest } from '../errors.js';
 import type { CursorCodec } from './cursor.js';
 
 export interface FdxContext {
@@ -17,10 +17,10 @@ export function pathParam(req: Request, name: string): string {
   return value;
 }
 
-export function customerOf(res: Response): CustomerRepository {
-  const repo = (res.locals as { customer?: CustomerRepository }).customer;
-  if (!repo) throw new Error('the customer repository is set after token verification');
-  return repo;
+export function customerOf(res: Response): CustomerData {
+  const data = (res.locals as { customer?: CustomerData }).customer;
+  if (!data) throw new Error("the customer's data is set after token verification");
+  return data;
 }
 
 const MAX_ID_LENGTH = 256;
@@ -29,27 +29,33 @@ const MAX_ID_LENGTH = 256;
  * The token customer's account or 404/701, whether it is missing or someone else's.
  * Data endpoints refuse closed (409/705) and restricted (403/706) accounts.
  */
-export async function findAccount(res: Response, accountId: string, options: { active: boolean }): Promise<OwnedAccount> {
+export async function findAccount(res: Response, accountId: string, options: { active: boolean }): Promise<Account> {
   if (accountId.length > MAX_ID_LENGTH) throw accountNotFound();
-  const account = await customerOf(res).findAccount(accountId);
+  const account = await customerOf(res).account(accountId);
   if (!account) throw accountNotFound();
   if (options.active && account.status === 'CLOSED') throw accountClosed();
   if (options.active && account.status === 'RESTRICTED') throw accountRestricted();
   return account;
 }
 
-export interface Page<T> {
+export interface FdxPage<T> {
   items: T[];
   /** Present exactly when more items remain. */
   page?: { nextOffset: string; nextPageKey: string };
 }
 
-/** Lists fetch limit + 1 rows; the extra row only says that another page exists. */
-export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, cursorAfter: (last: R) => string): Page<T> {
-  const more = rows.length > limit;
-  const kept = more ? rows.slice(0, limit) : rows;
-  const items = kept.map(map);
-  if (!more) return { items };
-  const cursor = cursorAfter(kept[kept.length - 1]!);
+/** A source's page → the FDX list: items mapped, and the source's `next` signed into the client's cursor. */
+export function toPage<R, T>(source: SourcePage<R>, map: (item: R) => T, cursorFor: (next: string) => string): FdxPage<T> {
+  const items = source.items.map(map);
+  if (source.next === undefined) return { items };
+  const cursor = cursorFor(source.next);
   return { items, page: { nextOffset: cursor, nextPageKey: cursor } };
+}
+
+/** The source's page key inside a cursor issued for this resource (and account); undefined without a cursor. */
+export function pageKeyOf(ctx: FdxContext, cursor: string | undefined, resource: string, accountId?: string): string | undefined {
+  if (cursor === undefined) return undefined;
+  const [key] = ctx.cursors.decode(cursor, resource, accountId).k;
+  if (typeof key !== 'string') throw badRequest('The page cursor is invalid; use the nextOffset value from the previous page unchanged');
+  return key;
 }

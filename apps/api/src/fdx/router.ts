@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { requireToken } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
-import type { Repository } from '../db/repository.js';
+import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
 import { customerRoutes } from './customers.js';
@@ -12,22 +12,21 @@ import { transactionRoutes } from './transactions.js';
 export const FDX_BASE_PATH = '/api/fdx/v6';
 
 export interface FdxRouterOptions extends FdxContext {
-  repository: Repository;
+  /** Every route reads through it, scoped to the token's customer. */
+  dataSource: FdxDataSource;
   verify: TokenVerifier;
   resourceMetadataUrl: string;
-  /** Heads the statement PDFs. */
-  institutionName: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
 }
 
-/** Every FDX route: token first, then a repository scoped to the token's customer. */
+/** Every FDX route: token first, then the data source scoped to the token's customer. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
   router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
-    res.locals.customer = options.repository.forCustomer((res.locals as { token: { sub: string } }).token.sub);
+    res.locals.customer = options.dataSource.forCustomer((res.locals as { token: { sub: string } }).token.sub);
     next();
   });
   // Each resource module adds its routes to this one router: a nested router per resource
@@ -35,6 +34,6 @@ export function fdxRouter(options: FdxRouterOptions): Router {
   customerRoutes(router);
   accountRoutes(router, options, options.resourceMetadataUrl);
   transactionRoutes(router, options, options.resourceMetadataUrl);
-  statementRoutes(router, options, options.resourceMetadataUrl, options.institutionName);
+  statementRoutes(router, options, options.resourceMetadataUrl);
   return router;
 }

@@ -1,47 +1,62 @@
+import type { Account, AccountDescriptor, AssetTransferNetwork, PaymentNetwork, Statement, Transaction } from '../data-source.js';
 import { isoTimestamp } from './timestamp.js';
-import type { AccountDescriptorRow, AccountRow, StatementRow, TransactionRow } from '../db/repository.js';
 
-/** Row → FDX entity. JSON columns were written by our own seed, so they are trusted here. */
-const json = (text: string) => JSON.parse(text) as Record<string, unknown>;
-
-export function accountDescriptor(row: AccountDescriptorRow) {
+/** The data port's plain values → FDX entities. */
+export function accountDescriptor(account: AccountDescriptor) {
   return {
-    accountCategory: row.category,
-    accountId: row.id,
-    accountType: row.account_type,
-    accountNumberDisplay: row.account_number.slice(-4),
-    productName: row.product_name,
-    ...(row.nickname ? { nickname: row.nickname } : {}),
-    status: row.status,
-    currency: { currencyCode: row.currency },
+    accountCategory: account.category,
+    accountId: account.id,
+    accountType: account.accountType,
+    accountNumberDisplay: account.accountNumber.slice(-4),
+    productName: account.productName,
+    ...(account.nickname ? { nickname: account.nickname } : {}),
+    status: account.status,
+    currency: { currencyCode: account.currency },
   };
 }
 
-export function accountWithDetails(row: AccountRow) {
-  return { ...accountDescriptor(row), ...json(row.details) };
+export function accountWithDetails(account: Account) {
+  return { ...accountDescriptor(account), ...account.details };
 }
 
 /** Built by assignment rather than spreads: a page maps 50 of these per request. */
-export function transaction(row: TransactionRow, category: string): Record<string, unknown> {
-  const item: Record<string, unknown> = { accountCategory: category, transactionId: row.id };
+export function transaction(t: Transaction, category: string): Record<string, unknown> {
+  const item: Record<string, unknown> = { accountCategory: category, transactionId: t.id };
   // Plaid expects postedTimestamp only on posted items.
-  if (row.status === 'POSTED') item.postedTimestamp = isoTimestamp(Number(row.posted_at));
-  item.transactionTimestamp = isoTimestamp(Number(row.transacted_at));
-  item.description = row.description;
-  item.debitCreditMemo = row.debit_credit;
-  item.status = row.status;
-  item.amount = Number(row.amount);
-  return Object.assign(item, json(row.details));
+  if (t.status === 'POSTED') item.postedTimestamp = isoTimestamp(t.postedAt);
+  item.transactionTimestamp = isoTimestamp(t.transactedAt);
+  item.description = t.description;
+  item.debitCreditMemo = t.debitCreditMemo;
+  item.status = t.status;
+  item.amount = t.amount;
+  return Object.assign(item, t.details);
 }
 
-export function statement(row: StatementRow, href: string) {
-  const month = new Date(`${row.period_start}T00:00:00Z`).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+export function statement(accountId: string, s: Statement, href: string) {
+  const month = new Date(`${s.periodStart}T00:00:00Z`).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
   return {
-    accountId: row.account_id,
-    statementId: row.id,
-    statementDate: row.statement_date,
+    accountId,
+    statementId: s.id,
+    statementDate: s.statementDate,
     description: `Statement for ${month}`,
     links: [{ href, action: 'GET', rel: 'self', types: ['application/pdf'] }],
     status: 'AVAILABLE',
   };
 }
+
+export const paymentNetwork = (n: PaymentNetwork) => ({
+  bankId: n.bankId,
+  identifier: n.identifier,
+  type: n.type,
+  transferIn: n.transferIn,
+  transferOut: n.transferOut,
+});
+
+export const assetTransferNetwork = (n: AssetTransferNetwork) => ({
+  identifier: n.identifier,
+  identifierType: n.identifierType,
+  institutionName: n.institutionName,
+  institutionId: n.institutionId,
+  type: n.type,
+  jointAccount: n.jointAccount,
+});

@@ -1,49 +1,44 @@
 import type { Router } from 'express';
 import { requireScope, Scope } from '../auth/bearer.js';
 import { isoDate } from '../dates.js';
-import { badRequest, statementNotFound } from '../errors.js';
-import { customerOf, findAccount, pathParam, toPage, type FdxContext } from './context.js';
+import { statementNotFound } from '../errors.js';
+import { customerOf, findAccount, pageKeyOf, pathParam, toPage, type FdxContext } from './context.js';
 import { parseCursor, parseLimit, parseRange, wholeHistory } from './query.js';
 import { statement } from './serialize.js';
-import { renderStatementPdf } from './statement-pdf.js';
 
-/** Statement lists (default: the whole history) and each statement as a PDF rendered on request. */
-export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string, institutionName: string): void {
+const MAX_ID_LENGTH = 256;
+
+/** Statement lists (default: the whole history) and each statement's document (a PDF). */
+export function statementRoutes(router: Router, ctx: FdxContext, resourceMetadataUrl: string): void {
   // The spec leaves statements unscoped; they are account data, so they need accounts:read.
   const scope = requireScope(Scope.account, resourceMetadataUrl);
 
   router.get('/accounts/:accountId/statements', scope, async (req, res) => {
     const account = await findAccount(res, pathParam(req, 'accountId'), { active: true });
     const limit = parseLimit(req);
-    const cursor = parseCursor(req);
+    const after = pageKeyOf(ctx, parseCursor(req), 'statements', account.id);
     const range = parseRange(req, ctx.now(), wholeHistory);
-    const dates = { from: isoDate(range.from), to: isoDate(range.to) };
-    let after: [string, string] | undefined;
-    if (cursor !== undefined) {
-      const [date, id] = ctx.cursors.decode(cursor, 'statements', account.id).k;
-      if (typeof date !== 'string' || typeof id !== 'string') throw badRequest('The page cursor is invalid');
-      after = [date, id];
-    }
-    const rows = await customerOf(res).listStatements(account, dates, after, limit);
+    const source = await customerOf(res).statements(account, { from: isoDate(range.from), to: isoDate(range.to) }, { after, limit });
     const base = `${ctx.baseUrl}/accounts/${encodeURIComponent(account.id)}/statements`;
     const { items, page } = toPage(
-      rows,
-      limit,
-      (row) => statement(row, `${base}/${encodeURIComponent(row.id)}`),
-      (last) => ctx.cursors.encode({ r: 'statements', a: account.id, k: [last.statement_date, last.id] }),
+      source,
+      (s) => statement(account.id, s, `${base}/${encodeURIComponent(s.id)}`),
+      (next) => ctx.cursors.encode({ r: 'statements', a: account.id, k: [next] }),
     );
     res.json({ ...(page ? { page } : {}), statements: items });
   });
 
   router.get('/accounts/:accountId/statements/:statementId', scope, async (req, res) => {
     const account = await findAccount(res, pathParam(req, 'accountId'), { active: true });
-    const row = pathParam(req, 'statementId').length <= 256 ? await customerOf(res).findStatement(account, pathParam(req, 'statementId')) : undefined;
-    if (!row) throw statementNotFound();
-    const pdf = await renderStatementPdf(customerOf(res), account, row, institutionName);
+    const statementId = pathParam(req, 'statementId');
+    const data = customerOf(res);
+    const found = statementId.length <= MAX_ID_LENGTH ? await data.statement(account, statementId) : undefined;
+    if (!found) throw statementNotFound();
+    const document = await data.statementDocument(account, found);
     res
       .status(200)
-      .type('application/pdf')
-      .set('Content-Disposition', `inline; filename="${row.id}.pdf"`)
-      .send(pdf);
+      .type(document.contentType)
+      .set('Content-Disposition', `inline; filename="${found.id.replace(/[^\w.-]/g, '_')}.pdf"`)
+      .send(Buffer.from(document.content.buffer, document.content.byteOffset, document.content.byteLength));
   });
 }

@@ -14,25 +14,24 @@ export function transactionRoutes(router: Router, ctx: FdxContext, resourceMetad
     const limit = parseLimit(req);
     const cursor = parseCursor(req);
     let range = parseRange(req, ctx.now(), lastDays(DEFAULT_WINDOW_DAYS));
-    let after: [number, string] | undefined;
+    let after: string | undefined;
     if (cursor !== undefined) {
       const payload = ctx.cursors.decode(cursor, 'transactions', account.id);
-      const [postedAt, id] = payload.k;
-      if (typeof postedAt !== 'number' || typeof id !== 'string' || !payload.f) throw invalidDateRange('The page cursor is invalid');
+      const [key] = payload.k;
+      if (typeof key !== 'string' || !payload.f) throw invalidDateRange('The page cursor is invalid');
       const given = DATE_PARAMS.some((name) => queryValue(req, name) !== undefined);
       // A cursor belongs to the range it was issued for: repeat the same range or none.
       if (given && (range.from !== payload.f[0] || range.to !== payload.f[1])) {
         throw invalidDateRange('The date range differs from the one the page cursor was issued for');
       }
       range = { from: payload.f[0], to: payload.f[1] };
-      after = [postedAt, id];
+      after = key;
     }
-    const rows = await customerOf(res).listTransactions(account, range, after, limit);
+    const source = await customerOf(res).transactions(account, range, { after, limit });
     const { items, page } = toPage(
-      rows,
-      limit,
-      (row) => transaction(row, account.category),
-      (last) => ctx.cursors.encode({ r: 'transactions', a: account.id, k: [Number(last.posted_at), last.id], f: [range.from, range.to] }),
+      source,
+      (t) => transaction(t, account.category),
+      (next) => ctx.cursors.encode({ r: 'transactions', a: account.id, k: [next], f: [range.from, range.to] }),
     );
     res.json({ ...(page ? { page } : {}), transactions: items });
   });

@@ -54,7 +54,7 @@ export function authRoutes(deps: PageDeps): Router {
 
   router.post('/refresh', requireLogin, csrf, async (_req, res) => {
     await refreshSession(res, deps);
-    res.redirect(303, '/debug/tokens?refreshed=1');
+    res.redirect(303, deps.config.debugTokensPage ? '/debug/tokens?refreshed=1' : '/token');
   });
 
   return router;

@@ -25,7 +25,8 @@ export function tokenRoutes(deps: PageDeps): Router {
     });
   });
 
-  router.get('/debug/tokens', requireLogin, (req, res) => {
+  // Raw tokens on a page: development only unless DEBUG_TOKENS_PAGE=true (the route does not exist otherwise).
+  if (deps.config.debugTokensPage) router.get('/debug/tokens', requireLogin, (req, res) => {
     const tokens = tokensOf(res);
     const access = decodeJwt(tokens.accessToken);
     const id = decodeJwt(tokens.idToken);

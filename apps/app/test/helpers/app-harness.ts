@@ -34,6 +34,8 @@ export interface AppOptions {
   appUrl?: string;
   retryMaxMs?: number;
   loginPrompt?: string;
+  /** Further environment (e.g. DEBUG_TOKENS_PAGE). */
+  env?: Record<string, string>;
 }
 
 /** Reserves a port on 127.0.0.1 so the app's URL is known before the OP fixture is configured. */
@@ -57,6 +59,7 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
     DATA_DIR: dataDir,
     DATABASE_URL: options.databaseUrl,
     LOGIN_PROMPT: options.loginPrompt,
+    ...options.env,
   });
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({

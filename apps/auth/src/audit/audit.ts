@@ -18,7 +18,14 @@ export type AuditType =
   | 'client.registered'
   | 'client.deleted'
   | 'client.pkce_optional'
-  | 'rate_limit.exceeded';
+  | 'rate_limit.exceeded'
+  | 'customer.added'
+  | 'customer.imported'
+  | 'customer.blocked'
+  | 'customer.unblocked'
+  | 'customer.unlocked'
+  | 'customer.password_set'
+  | 'customer.deleted';
 
 export interface AuditEvent {
   type: AuditType;

@@ -1,6 +1,7 @@
 import { createLogger, type CliProgram } from '@apps/shared';
 import { loadAuthConfig } from '../config.js';
 import { openAuthDatabase } from '../db/open.js';
+import { customers } from './customers.js';
 import type { OperatorDeps } from './deps.js';
 
 /**
@@ -10,7 +11,7 @@ import type { OperatorDeps } from './deps.js';
  */
 export const program: CliProgram<OperatorDeps> = {
   name: 'pnpm kit',
-  nouns: {},
+  nouns: { customers },
   async open() {
     const config = loadAuthConfig(process.env);
     const logger = createLogger({ name: 'kit', level: process.env.KIT_LOG_LEVEL ?? 'warn' });

@@ -1,5 +1,5 @@
 import { createRateCounterTable } from '@apps/shared';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 
 /** Plain column types that mean the same on SQLite and PostgreSQL; booleans are 0/1 integers. */
@@ -83,6 +83,38 @@ const partialLookupIndexes: Migration = {
   },
 };
 
+const USER_COLUMNS = sql.raw('id, email, name, email_verified, password_hash, blocked, created_at, updated_at');
+
+/**
+ * Customers without a local password (signing in at an upstream IdP, or imported before their
+ * password is set) and without an email (an IdP need not send one): both columns become nullable.
+ * PostgreSQL relaxes the constraints in place; SQLite cannot, so the table is rebuilt under the
+ * same name and columns (older instances keep working during a rolling restart).
+ */
+const optionalCredentials: Migration = {
+  async up(db: Kysely<unknown>) {
+    if (db.getExecutor().adapter instanceof PostgresAdapter) {
+      await db.schema.alterTable('users').alterColumn('email', (c) => c.dropNotNull()).execute();
+      await db.schema.alterTable('users').alterColumn('password_hash', (c) => c.dropNotNull()).execute();
+      return;
+    }
+    await db.schema
+      .createTable('users_0005')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.unique())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('email_verified', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('password_hash', 'text')
+      .addColumn('blocked', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await sql`insert into users_0005 (${USER_COLUMNS}) select ${USER_COLUMNS} from users`.execute(db);
+    await db.schema.dropTable('users').execute();
+    await db.schema.alterTable('users_0005').renameTo('users').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   // Token endpoint limits, counted per aligned window and batched (see RATE_LIMIT_SYNC_MS).
@@ -97,4 +129,5 @@ export const migrations: Record<string, Migration> = {
       await createRateCounterTable(db, 'login_lockout', { durable: true });
     },
   },
+  '0005_optional_credentials': optionalCredentials,
 };

@@ -13,12 +13,15 @@ export interface OidcModelTable {
   expires_at: number | null;
 }
 
+/** The local customer store (sub = customer id). */
 export interface UserTable {
   id: string;
-  email: string;
+  /** Null for a customer provisioned from an upstream IdP that sent no email. */
+  email: string | null;
   name: string;
   email_verified: number;
-  password_hash: string;
+  /** Null: no local password (upstream customers, imports without one until set-password). */
+  password_hash: string | null;
   blocked: number;
   created_at: number;
   updated_at: number;

@@ -2,17 +2,17 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import { webSecurityHeaders } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
-import type { UserRepository } from '../accounts/users.js';
 import type { AuditLog } from '../audit/audit.js';
+import type { Customer, CustomerDirectory } from '../customers/directory.js';
 import { describeScopes } from '../provider/scopes.js';
-import { AccountLocked, CsrfError, RateLimited } from '../errors.js';
+import { AccountLocked, CsrfError, RateLimited, UpstreamLoginError } from '../errors.js';
 import type { LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
 import type { CsrfTokens } from './csrf.js';
 
 export interface InteractionDeps {
   provider: Provider;
-  users: UserRepository;
+  customers: CustomerDirectory;
   guard: LoginGuard;
   audit: AuditLog;
   csrf: CsrfTokens;
@@ -21,6 +21,8 @@ export interface InteractionDeps {
 }
 
 const GENERIC_LOGIN_ERROR = 'The email or password is incorrect.';
+const LOCKED_MESSAGE = 'Too many failed sign-in attempts. This account is temporarily locked; try again later.';
+const DENIED = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -34,7 +36,8 @@ function originOf(uri: unknown): string | undefined {
  * names that origin.
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
-  const { provider, users, guard, audit, csrf } = deps;
+  const { provider, customers, guard, audit, csrf } = deps;
+  const { login } = customers;
   const router = Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
 
@@ -70,12 +73,80 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     res.status(extra.status ?? 200).type('html').send(html);
   }
 
+  /** A page in place of the login step (upstream failures, lockout), never a stack trace or upstream text. */
+  async function renderProblem(res: Response, status: number, error: string, description: string) {
+    res.status(status).type('html').send(await renderView('error', { error, description }));
+  }
+
+  /**
+   * The end of every login, whichever way the person proved who they are: a blocked customer's
+   * request ends with access_denied to the client; anyone else is signed in and goes on to consent.
+   */
+  async function finishLogin(req: Request, res: Response, details: Details, customer: Customer, amr: string) {
+    const clientId = String(details.params.client_id);
+    const ip = req.ip ?? 'unknown';
+    void audit.record({ type: 'login.success', actor: customer.id, clientId, ip, detail: { amr } });
+    let result: InteractionResults;
+    if (customer.status === 'blocked') {
+      void audit.record({ type: 'login.blocked', actor: customer.id, clientId, ip });
+      result = DENIED;
+    } else {
+      result = { login: { accountId: customer.id, amr: [amr], remember: true } };
+    }
+    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+  }
+
+  async function renderUpstreamFailure(req: Request, res: Response, details: Details | undefined, err: UpstreamLoginError) {
+    const clientId = details ? String(details.params.client_id) : undefined;
+    void audit.record({ type: 'login.failure', clientId, ip: req.ip, detail: { upstream: err.failure, reason: err.reason } });
+    if (err.status >= 500) res.set('Retry-After', '30');
+    await renderProblem(res, err.status, 'sign_in_failed', err.message);
+  }
+
+  if (login.kind === 'redirect') {
+    // The upstream IdP's redirect_uri is fixed; the interaction cookie is scoped to
+    // /interaction/<uid>, so the callback sends the browser on into its interaction.
+    router.get('/interaction/upstream/callback', noStore, async (req, res) => {
+      const query = new URLSearchParams(req.originalUrl.split('?')[1] ?? '');
+      const state = query.get('state');
+      const uid = state ? await login.interactionOf(state) : undefined;
+      if (!uid) return renderUpstreamFailure(req, res, undefined, new UpstreamLoginError('bad_state', 'unknown state'));
+      res.redirect(303, `/interaction/${encodeURIComponent(uid)}/upstream?${query.toString()}`);
+    });
+
+    router.get('/interaction/:uid/upstream', noStore, async (req, res) => {
+      const details = await load(req, res);
+      if (details.prompt.name !== 'login') throw new CsrfError();
+      let customer: Customer;
+      try {
+        customer = await login.finish(details.uid, new URLSearchParams(req.originalUrl.split('?')[1] ?? ''));
+      } catch (err) {
+        if (err instanceof UpstreamLoginError) return renderUpstreamFailure(req, res, details, err);
+        throw err;
+      }
+      if (customer.status === 'locked') {
+        void audit.record({ type: 'login.failure', actor: customer.id, clientId: String(details.params.client_id), ip: req.ip, detail: { reason: 'locked' } });
+        res.set('Retry-After', '60');
+        return renderProblem(res, 429, 'account_locked', LOCKED_MESSAGE);
+      }
+      await finishLogin(req, res, details, customer, 'fed');
+    });
+  }
+
   router.get('/interaction/:uid', noStore, async (req, res) => {
     const details = await load(req, res);
-    if (details.prompt.name === 'login') return renderLogin(res, details, {});
+    if (details.prompt.name === 'login') {
+      if (login.kind === 'password') return renderLogin(res, details, {});
+      try {
+        return res.redirect(303, (await login.start(details.uid)).href);
+      } catch (err) {
+        if (err instanceof UpstreamLoginError) return renderUpstreamFailure(req, res, details, err);
+        throw err;
+      }
+    }
     const client = await provider.Client.find(String(details.params.client_id));
     const accountId = details.session?.accountId;
-    const user = accountId ? await users.findById(accountId) : undefined;
+    const customer = accountId ? await customers.find(accountId) : undefined;
     const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
     res.type('html').send(
       await renderView('consent', {
@@ -83,7 +154,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         csrf: csrf.issue(details.uid),
         clientName: client?.clientName ?? client?.clientId ?? 'An application',
         scopes: describeScopes(requested),
-        accountLabel: user?.email ?? accountId ?? '',
+        accountLabel: customer?.claims.email ?? accountId ?? '',
       }),
     );
   });
@@ -91,7 +162,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.post('/interaction/:uid/login', noStore, body, async (req, res) => {
     const details = await load(req, res);
     checkCsrf(req, details.uid);
-    if (details.prompt.name !== 'login') throw new CsrfError();
+    if (details.prompt.name !== 'login' || login.kind !== 'password') throw new CsrfError();
     const form = req.body as Record<string, unknown>;
     const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
     const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
@@ -102,32 +173,21 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     } catch (err) {
       if (err instanceof RateLimited || err instanceof AccountLocked) {
         res.set('Retry-After', String(err.retryAfter));
-        const message =
-          err instanceof AccountLocked
-            ? 'Too many failed sign-in attempts. This account is temporarily locked; try again later.'
-            : 'Too many sign-in attempts. Please wait and try again.';
+        const message = err instanceof AccountLocked ? LOCKED_MESSAGE : 'Too many sign-in attempts. Please wait and try again.';
         void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'login', reason: err.name } });
         return renderLogin(res, details, { error: message, email, status: 429 });
       }
       throw err;
     }
-    const user = email && password ? await users.authenticate(email, password) : undefined;
-    if (!user) {
+    const customer = email && password ? await login.authenticate(email, password) : undefined;
+    if (!customer) {
       const locked = await guard.failed(email);
       void audit.record({ type: 'login.failure', actor: email.toLowerCase(), clientId, ip });
       if (locked) void audit.record({ type: 'login.lockout', actor: email.toLowerCase(), clientId, ip });
       return renderLogin(res, details, { error: GENERIC_LOGIN_ERROR, email, status: 401 });
     }
     await guard.succeeded(email);
-    void audit.record({ type: 'login.success', actor: user.id, clientId, ip });
-    let result: InteractionResults;
-    if (user.blocked) {
-      void audit.record({ type: 'login.blocked', actor: user.id, clientId, ip });
-      result = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
-    } else {
-      result = { login: { accountId: user.id, amr: ['pwd'], remember: true } };
-    }
-    await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+    await finishLogin(req, res, details, customer, 'pwd');
   });
 
   router.post('/interaction/:uid/confirm', noStore, body, async (req, res) => {
@@ -137,11 +197,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (prompt.name !== 'consent' || !session) throw new CsrfError();
     const accountId = session.accountId;
     const clientId = String(params.client_id);
-    const user = await users.findById(accountId);
-    if (!user || user.blocked) {
+    const customer = await customers.find(accountId);
+    if (!customer || customer.status === 'blocked') {
       void audit.record({ type: 'login.blocked', actor: accountId, clientId, ip: req.ip });
-      const denied = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
-      return provider.interactionFinished(req, res, denied, { mergeWithLastSubmission: false });
+      return provider.interactionFinished(req, res, DENIED, { mergeWithLastSubmission: false });
     }
     const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
     if (!grant) throw new CsrfError();

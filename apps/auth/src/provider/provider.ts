@@ -1,7 +1,7 @@
 import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
-import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import type { UserRepository } from '../accounts/users.js';
+import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { mayHoldTokens, type CustomerDirectory } from '../customers/directory.js';
 import { kyselyAdapterFactory } from '../db/kysely-adapter.js';
 import type { AuthConfig } from '../config.js';
 import type { AuthSchema } from '../db/schema.js';
@@ -12,7 +12,7 @@ import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 export interface ProviderDeps {
   db: Kysely<AuthSchema>;
-  users: UserRepository;
+  customers: CustomerDirectory;
   keys: SigningKeys;
   logger: Logger;
   /** Benchmark baseline only: oidc-provider's in-memory adapter instead of the database. */
@@ -36,6 +36,22 @@ function allowFormActionTo(ctx: KoaContextWithOIDC, uri: unknown): void {
   const csp = ctx.response.get('Content-Security-Policy');
   if (!origin || !csp) return;
   ctx.set('Content-Security-Policy', csp.replace(/form-action ([^;]*)/, (_m, list: string) => `form-action ${list} ${origin}`));
+}
+
+/**
+ * oidc-provider's default prompts, with one more login check: a session whose customer can no
+ * longer be found (blocked or deleted: findAccount refuses them) goes back to the login step
+ * instead of reusing the session.
+ */
+function interactionPolicyWithAccountCheck() {
+  const { base, Check } = interactionPolicy;
+  const policy = base();
+  policy.get('login')!.checks.add(
+    new Check('account_unavailable', "the signed-in customer's account is no longer available", (ctx) =>
+      ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
 }
 
 const numberOr = (value: unknown, fallback: number) => (typeof value === 'number' ? value : fallback);
@@ -63,15 +79,14 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     scopes: [...ALL_SCOPES],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
+    // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
+    // userinfo with invalid_token, and their sessions go back to login.
     async findAccount(_ctx, sub) {
-      const user = await deps.users.findById(sub);
-      if (!user) return undefined;
-      return {
-        accountId: user.id,
-        claims: () => ({ sub: user.id, email: user.email, email_verified: user.emailVerified, name: user.name }),
-      };
+      const customer = await deps.customers.find(sub, { lockout: false });
+      if (!mayHoldTokens(customer)) return undefined;
+      return { accountId: customer.id, claims: () => ({ sub: customer.id, ...customer.claims }) };
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: interactionPolicyWithAccountCheck(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),

@@ -1,7 +1,7 @@
 import { createRateCounter, type Logger, type RateCounter } from '@apps/shared';
 import type { Kysely } from 'kysely';
 import type { AuthConfig } from '../config.js';
-import { normalizeEmail } from '../accounts/users.js';
+import { normalizeEmail } from '../customers/store.js';
 import type { AuthSchema } from '../db/schema.js';
 import { AccountLocked, RateLimited } from '../errors.js';
 
@@ -44,6 +44,16 @@ export class LoginGuard {
   }
 
   async succeeded(email: string): Promise<void> {
+    await this.failures.reset(this.failureKey(normalizeEmail(email)));
+  }
+
+  /** Whether failed passwords lock this email now (a customer's `locked` status). */
+  async isLocked(email: string): Promise<boolean> {
+    return (await this.failures.peek(this.failureKey(normalizeEmail(email)), Date.now())) >= this.config.lockout.threshold;
+  }
+
+  /** Lifts a lockout (`pnpm kit customers unlock`): forgets the email's failed attempts. */
+  async unlock(email: string): Promise<void> {
     await this.failures.reset(this.failureKey(normalizeEmail(email)));
   }
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { createLogger } from '@apps/shared';
 import { TEST_CLIENT } from '@kit/harness/oauth';
 import type { TestStore } from '@kit/harness/store';
@@ -28,7 +29,12 @@ export interface TestAuth {
  * The OP in-process on an ephemeral loopback port, issuer http://127.0.0.1:<port>.
  * The HTTP listener stays up across restart() so the issuer does not change.
  */
-export async function startTestAuth(store: TestStore, env: Record<string, string> = {}): Promise<TestAuth> {
+export async function startTestAuth(
+  store: TestStore,
+  env: Record<string, string> = {},
+  /** Receives every log line (level info and up), e.g. to prove what is never logged. */
+  onLog?: (line: string) => void,
+): Promise<TestAuth> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -42,7 +48,15 @@ export async function startTestAuth(store: TestStore, env: Record<string, string
     ...store.env,
     ...env,
   });
-  const logger = createLogger({ name: 'auth-test', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const sink = onLog
+    ? new Writable({
+        write(chunk: Buffer, _enc, done) {
+          onLog(chunk.toString('utf8'));
+          done();
+        },
+      })
+    : undefined;
+  const logger = createLogger({ name: 'auth-test', level: onLog ? 'info' : (process.env.TEST_LOG_LEVEL ?? 'silent') }, sink);
   const handle: TestAuth = {
     issuer,
     url,
