@@ -8,13 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** noun → [service, summary]; each service's `src/cli/program.ts` implements its nouns. */
+/**
+ * noun → [service, summary, node flags?]; each service's `src/cli/program.ts` implements its nouns.
+ * Node flags bound a command's memory where V8's default heap sizing would let it grow.
+ */
 const NOUNS = {
   customers: ['auth', "the OP's local customers (sign-in, block, lockout)"],
   clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
   grants: ['auth', "customers' grants to clients: list, revoke"],
   audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
   keys: ['auth', 'signing keys: generate, list, promote, retire'],
+  data: ['api', 'FDX data: import JSON / NDJSON, row counts', ['--max-old-space-size=128', '--max-semi-space-size=4']],
 };
 
 function help() {
@@ -35,10 +39,10 @@ if (!Object.hasOwn(NOUNS, noun)) {
   process.exit(2);
 }
 
-const [service] = NOUNS[noun];
+const [service, , nodeFlags = []] = NOUNS[noun];
 const child = spawn(
   process.execPath,
-  [...process.execArgv, '--import', import.meta.resolve('tsx'), '--conditions=source', 'src/cli.ts', ...args],
+  [...process.execArgv, ...nodeFlags, '--import', import.meta.resolve('tsx'), '--conditions=source', 'src/cli.ts', ...args],
   {
     cwd: join(ROOT, 'apps', service),
     // Paths on the command line are the user's, relative to where they ran `pnpm kit`.

@@ -3,8 +3,9 @@ import { apiModule } from './api.js';
 import { authModule } from './auth.js';
 import { footprintModule } from './footprint.js';
 import { growthModule } from './growth.js';
+import { importModule } from './import.js';
 import { postgresModule } from './postgres.js';
 import { profileModule } from './profile.js';
 
 /** Every benchmark, in run order; each says itself when it cannot run here. */
-export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule];
+export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule];

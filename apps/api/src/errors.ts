@@ -116,3 +116,18 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     res.status(fdx.status).set(fdx.headers).set('Cache-Control', 'no-store').json(fdx.toJSON());
   };
 }
+
+/**
+ * An import input that cannot be read at all (a missing path, a JSON file too large to read
+ * whole, a file that is not a JSON array); bad records inside a readable file are reported
+ * one by one instead. The CLI maps `missing` to exit code 3, `invalid` to 1.
+ */
+export class ImportInputError extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'missing' | 'invalid' = 'invalid',
+  ) {
+    super(message);
+    this.name = 'ImportInputError';
+  }
+}

@@ -1,6 +1,7 @@
 import { createLogger, type CliProgram } from '@apps/shared';
 import { loadApiConfig } from '../config.js';
 import { openApiDatabase } from '../db/open.js';
+import { dataNoun } from './data.js';
 import type { OperatorDeps } from './deps.js';
 
 /**
@@ -9,7 +10,9 @@ import type { OperatorDeps } from './deps.js';
  */
 export const program: CliProgram<OperatorDeps> = {
   name: 'pnpm kit',
-  nouns: {},
+  nouns: {
+    data: dataNoun,
+  },
   async open() {
     const config = loadApiConfig(process.env);
     const logger = createLogger({ name: 'kit', level: process.env.KIT_LOG_LEVEL ?? 'warn' });

@@ -1,17 +1,21 @@
-import type { Insertable } from 'kysely';
 import { cents, createPrng, type Prng } from './prng.js';
 import type { SeedAccount } from './seed-data.js';
-import type { StatementTable, TransactionTable } from '../db/schema.js';
 import { DAY_MS, historyStart, isoDate } from '../dates.js';
+import type { StatementRecord, TransactionRecord } from '../import/records.js';
 
-export type TransactionInsert = Insertable<TransactionTable>;
+/** A generated transaction in the import format (kind, ids, FDX fields). */
+export type DemoTransaction = TransactionRecord & { transactionTimestamp: string; status: 'PENDING' | 'POSTED' };
+
+/** The time a transaction sorts by: posted, or for pending items the transaction time. */
+export const sortTime = (t: Pick<TransactionRecord, 'postedTimestamp' | 'transactionTimestamp'>) => Date.parse(t.postedTimestamp ?? t.transactionTimestamp);
 
 interface Draft {
   at: number;
   debitCredit: 'DEBIT' | 'CREDIT';
   amount: number;
   description: string;
-  details: Record<string, unknown>;
+  /** The category's FDX fields (payee, checkNumber, transactionType, symbol…). */
+  details: Partial<Pick<TransactionRecord, 'payee' | 'checkNumber' | 'category' | 'subCategory' | 'transactionType' | 'fees' | 'symbol' | 'securityId' | 'securityIdType' | 'securityType' | 'unitPrice' | 'units' | 'unitType'>>;
 }
 
 const MERCHANTS = [
@@ -97,15 +101,15 @@ function dailyDrafts(account: SeedAccount, day: number, dayOfMonth: number, rng:
 }
 
 /**
- * Deterministic transaction history for one account: the same account id and seed day
- * always produce the same rows. The two most recent days of card and checking activity
- * stay pending (no postedTimestamp).
+ * Deterministic transaction history for one account, as import records: the same account id
+ * and seed day always produce the same records. The two most recent days of card and checking
+ * activity stay pending (no postedTimestamp).
  */
-export function generateTransactions(account: SeedAccount, today: number): TransactionInsert[] {
+export function generateTransactions(account: SeedAccount, today: number): DemoTransaction[] {
   const rng = createPrng(hashSeed(account.id));
   const first = historyStart(today);
   const last = account.closedMonthsAgo ? today - account.closedMonthsAgo * 30 * DAY_MS : today;
-  const rows: TransactionInsert[] = [];
+  const rows: DemoTransaction[] = [];
   let seq = 0;
   for (let day = first; day <= last; day += DAY_MS) {
     const dom = new Date(day).getUTCDate();
@@ -114,15 +118,16 @@ export function generateTransactions(account: SeedAccount, today: number): Trans
       const postedAt = pending ? draft.at : Math.min(draft.at + 2 * 3_600_000, day + DAY_MS - 1);
       seq += 1;
       rows.push({
-        id: `${account.id}-t${String(seq).padStart(6, '0')}`,
-        account_id: account.id,
-        posted_at: postedAt,
-        transacted_at: draft.at,
-        status: pending ? 'PENDING' : 'POSTED',
-        debit_credit: draft.debitCredit,
-        amount: cents(draft.amount),
+        kind: 'transaction',
+        transactionId: `${account.id}-t${String(seq).padStart(6, '0')}`,
+        accountId: account.id,
+        ...(pending ? {} : { postedTimestamp: new Date(postedAt).toISOString() }),
+        transactionTimestamp: new Date(draft.at).toISOString(),
         description: draft.description,
-        details: JSON.stringify(draft.details),
+        debitCreditMemo: draft.debitCredit,
+        status: pending ? 'PENDING' : 'POSTED',
+        amount: cents(draft.amount),
+        ...draft.details,
       });
     }
   }
@@ -132,46 +137,47 @@ export function generateTransactions(account: SeedAccount, today: number): Trans
 /** Whether a credit raises the balance (deposits, investments) or lowers it (loans, cards: the balance owed). */
 export const creditRaisesBalance = (category: string) => category === 'DEPOSIT_ACCOUNT' || category === 'INVESTMENT_ACCOUNT';
 
-export function signedAmount(category: string, row: Pick<TransactionInsert, 'debit_credit' | 'amount'>): number {
-  const sign = (row.debit_credit === 'CREDIT') === creditRaisesBalance(category) ? 1 : -1;
-  return sign * Number(row.amount);
+export function signedAmount(category: string, t: Pick<TransactionRecord, 'debitCreditMemo' | 'amount'>): number {
+  const sign = (t.debitCreditMemo === 'CREDIT') === creditRaisesBalance(category) ? 1 : -1;
+  return sign * t.amount;
 }
 
 /** One statement per full calendar month in the account's history, with opening and closing balances. */
 export function generateStatements(
   account: SeedAccount,
-  transactions: readonly TransactionInsert[],
+  transactions: readonly DemoTransaction[],
   openingBalance: number,
   today: number,
-): Array<Insertable<StatementTable>> {
-  const out: Array<Insertable<StatementTable>> = [];
+): StatementRecord[] {
+  const out: StatementRecord[] = [];
   const start = new Date(historyStart(today));
   let balance = openingBalance;
   let index = 0;
-  const sorted = [...transactions].sort((a, b) => Number(a.posted_at) - Number(b.posted_at));
+  const sorted = transactions.map((t) => ({ t, at: sortTime(t) })).sort((a, b) => a.at - b.at);
   const end = account.closedMonthsAgo ? today - account.closedMonthsAgo * 30 * DAY_MS : today;
   for (let m = 1; ; m++) {
     const periodStart = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m, 1);
     const next = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + m + 1, 1);
     if (next > end) break;
-    while (index < sorted.length && Number(sorted[index]!.posted_at) < periodStart) {
-      balance += signedAmount(account.category, sorted[index]!);
+    while (index < sorted.length && sorted[index]!.at < periodStart) {
+      balance += signedAmount(account.category, sorted[index]!.t);
       index++;
     }
     const opening = cents(balance);
-    while (index < sorted.length && Number(sorted[index]!.posted_at) < next) {
-      balance += signedAmount(account.category, sorted[index]!);
+    while (index < sorted.length && sorted[index]!.at < next) {
+      balance += signedAmount(account.category, sorted[index]!.t);
       index++;
     }
     const month = isoDate(periodStart).slice(0, 7);
     out.push({
-      id: `${account.id}-s${month}`,
-      account_id: account.id,
-      statement_date: isoDate(next),
-      period_start: isoDate(periodStart),
-      period_end: isoDate(next - DAY_MS),
-      opening_balance: opening,
-      closing_balance: cents(balance),
+      kind: 'statement',
+      statementId: `${account.id}-s${month}`,
+      accountId: account.id,
+      statementDate: isoDate(next),
+      periodStart: isoDate(periodStart),
+      periodEnd: isoDate(next - DAY_MS),
+      openingBalance: opening,
+      closingBalance: cents(balance),
     });
   }
   return out;
