@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SessionCipher } from './crypto.js';
+import type { SessionCipher, Unsealed } from './crypto.js';
 import { hashSessionId, newSessionId } from './crypto.js';
 import type { AppSchema } from '../db/schema.js';
 import type { SessionData } from './types.js';
@@ -39,14 +39,20 @@ export class SessionStore {
       await this.destroy(id);
       return undefined;
     }
+    let unsealed: Unsealed;
+    let data: SessionData;
     try {
-      const data = JSON.parse(this.cipher.decrypt(row.data, idHash)) as SessionData;
-      return { id, data, expiresAt: Number(row.expires_at) };
+      unsealed = this.cipher.decrypt(row.data, idHash);
+      data = JSON.parse(unsealed.plaintext) as SessionData;
     } catch {
-      // Sealed with a previous COOKIE_SECRET or tampered with: unusable, so gone.
+      // Sealed with a COOKIE_SECRET no longer listed, or tampered with: unusable, so gone.
       await this.destroy(id);
       return undefined;
     }
+    const session = { id, data, expiresAt: Number(row.expires_at) };
+    // Sealed with an older COOKIE_SECRET: seal it with the newest, so dropping the old one later loses nothing.
+    if (unsealed.stale) await this.save(session);
+    return session;
   }
 
   async save(session: StoredSession): Promise<void> {
