@@ -119,6 +119,21 @@ describe.each(engines)('session store on %s', (_name, open) => {
     expect(await store.get(created.id)).toBeUndefined();
   });
 
+  it('never overwrites a concurrent save with the data it resealed', async () => {
+    const NEWER = 'newer-app-cookie-secret-000000000000000000000';
+    const created = await store.create(data(), 60);
+    const rotated = new SessionStore(database.db, new SessionCipher([NEWER, SECRET]));
+    const idHash = hashSessionId(created.id);
+    const row = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    // Another request saved refreshed tokens between this read's select and its reseal.
+    await rotated.save({ ...created, data: { ...data(), csrf: 'saved-meanwhile' } });
+    const sealedMeanwhile = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    await (rotated as unknown as { reseal(h: string, s: string, p: string): Promise<void> }).reseal(idHash, row.data, JSON.stringify(data()));
+    const after = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    expect(after.data).toBe(sealedMeanwhile.data);
+    expect((await rotated.get(created.id))?.data.csrf).toBe('saved-meanwhile');
+  });
+
   it('deletes on destroy', async () => {
     const created = await store.create(data(), 60);
     await store.destroy(created.id);

@@ -49,10 +49,22 @@ export class SessionStore {
       await this.destroy(id);
       return undefined;
     }
-    const session = { id, data, expiresAt: Number(row.expires_at) };
-    // Sealed with an older COOKIE_SECRET: seal it with the newest, so dropping the old one later loses nothing.
-    if (unsealed.stale) await this.save(session);
-    return session;
+    if (unsealed.stale) await this.reseal(idHash, row.data, unsealed.plaintext);
+    return { id, data, expiresAt: Number(row.expires_at) };
+  }
+
+  /**
+   * Seals data read under an older COOKIE_SECRET with the newest, so dropping the old one later
+   * loses nothing. Only while the row still holds what was read: a concurrent save (refreshed
+   * tokens) is never overwritten with older data.
+   */
+  private async reseal(idHash: string, sealed: string, plaintext: string): Promise<void> {
+    await this.db
+      .updateTable('app_sessions')
+      .set({ data: this.cipher.encrypt(plaintext, idHash) })
+      .where('id_hash', '=', idHash)
+      .where('data', '=', sealed)
+      .execute();
   }
 
   async save(session: StoredSession): Promise<void> {
