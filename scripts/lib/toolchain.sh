@@ -107,8 +107,12 @@ ensure_postgres() {
   die "PostgreSQL is not reachable on 127.0.0.1:5432 (set PG_TEST_URL to a server the tests may create databases on)"
 }
 
+# Never prompts: when node_modules was installed with another store (the same checkout under
+# another HOME), pnpm asks before rebuilding it and fails without a terminal
+# (ERR_PNPM_ABORTED_REMOVE_MODULES_DIR_NO_TTY); pnpm-workspace.yaml's `confirmModulesPurge: false`
+# makes it rebuild without asking. The directory argument is for scripts/test/install-deps.test.ts.
 install_deps() {
-  cd "$ROOT"
+  cd "${1:-$ROOT}"
   # Fast when nothing changed; --frozen-lockfile so CI installs exactly what is committed.
   pnpm install --frozen-lockfile --reporter=silent
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { devSecret, devSecretList, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -14,7 +14,9 @@ const schema = z
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
     CLIENT_ID: z.string().min(1).default('dev-rp'),
     CLIENT_SECRET: devSecret('dev-insecure-rp-client-secret-change-me-000000000'),
-    COOKIE_SECRET: devSecret('dev-insecure-app-cookie-secret-change-me-00000000'),
+    // Comma-separated, newest first: the first signs the session cookie and seals session data,
+    // the others are still read (rotation without logging everyone out).
+    COOKIE_SECRET: devSecretList('dev-insecure-app-cookie-secret-change-me-00000000'),
     SCOPES: z
       .string()
       .default('openid profile email offline_access accounts:read customers:read transactions:read')
@@ -43,7 +45,7 @@ const schema = z
     apiAudience: e.API_AUDIENCE,
     clientId: e.CLIENT_ID,
     clientSecret: e.CLIENT_SECRET,
-    cookieSecret: e.COOKIE_SECRET,
+    cookieSecrets: e.COOKIE_SECRET,
     scopes: e.SCOPES,
     loginPrompt: e.LOGIN_PROMPT,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,

@@ -43,9 +43,10 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
     next();
   });
   app.use('/public', express.static(PUBLIC, { index: false, fallthrough: false, maxAge: '1h' }));
-  app.use(cookieParser(config.cookieSecret));
+  // Every COOKIE_SECRET verifies; the first (newest) signs.
+  app.use(cookieParser([...config.cookieSecrets]));
   app.use(express.urlencoded({ extended: false, limit: '8kb' }));
-  const store = new SessionStore(deps.database.db, new SessionCipher(config.cookieSecret));
+  const store = new SessionStore(deps.database.db, new SessionCipher(config.cookieSecrets));
   app.use(sessions(store, sessionCookie(config.appUrl), config.sessionTtlSeconds));
   app.use((req, res, next) => {
     const data = sessionOf(res).data;

@@ -49,6 +49,25 @@ describe('app config', () => {
     expect(() => loadAppConfig({ DATABASE_URL: 'mysql://x' })).toThrow(/DATABASE_URL/);
   });
 
+  it('reads COOKIE_SECRET as a list, newest first, and names a bad entry', () => {
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    expect(loadAppConfig({}).cookieSecrets).toEqual(['dev-insecure-app-cookie-secret-change-me-00000000']);
+    expect(loadAppConfig({ COOKIE_SECRET: ` ${b} , ${a},` }).cookieSecrets).toEqual([b, a]);
+    expect(() => loadAppConfig({ COOKIE_SECRET: `${b},short` })).toThrow(/COOKIE_SECRET: entry 2 of 2 must be at least 32 characters/);
+    expect(() => loadAppConfig({ COOKIE_SECRET: `${a},${a}` })).toThrow(/COOKIE_SECRET: lists the same secret twice/);
+    expect(() => loadAppConfig({ COOKIE_SECRET: ','.repeat(40) })).toThrow(/COOKIE_SECRET: must list at least one secret/);
+  });
+
+  it('refuses a development secret anywhere in the COOKIE_SECRET list in production', () => {
+    const production = { NODE_ENV: 'production', CLIENT_SECRET: 'x'.repeat(40) };
+    const dev = 'dev-insecure-app-cookie-secret-change-me-00000000';
+    expect(loadAppConfig({ ...production, COOKIE_SECRET: `${'y'.repeat(40)},${'z'.repeat(40)}` }).cookieSecrets).toHaveLength(2);
+    expect(() => loadAppConfig({ ...production, COOKIE_SECRET: `${'y'.repeat(40)},${dev}` })).toThrow(
+      /cookieSecrets \(entry 2 of 2\): uses a development default secret/,
+    );
+    expect(() => loadAppConfig({ ...production, COOKIE_SECRET: `${dev},${'y'.repeat(40)}` })).toThrow(/cookieSecrets \(entry 1 of 2\)/);
+  });
+
   it('hides the token debugger in production unless DEBUG_TOKENS_PAGE=true', () => {
     const production = {
       NODE_ENV: 'production',

@@ -226,7 +226,7 @@ describe('login, API calls, refresh and logout', () => {
   });
 
   it('refreshes before calling the API when the stored access token has expired', async () => {
-    const store = new SessionStore(app.database.db, new SessionCipher(COOKIE_SECRET));
+    const store = new SessionStore(app.database.db, new SessionCipher([COOKIE_SECRET]));
     const id = decodeURIComponent(browser.cookiesFor(app.url).get('app-session')!).slice(2).split('.')[0]!;
     const session = (await store.get(id))!;
     const expired = session.data.tokens!.accessToken;

@@ -54,7 +54,7 @@ describe.each(engines)('session store on %s', (_name, open) => {
   beforeAll(async () => {
     ({ database, cleanup } = await open());
     await migrate(database.db, migrations);
-    store = new SessionStore(database.db, new SessionCipher(SECRET));
+    store = new SessionStore(database.db, new SessionCipher([SECRET]));
   });
 
   afterAll(async () => {
@@ -105,8 +105,33 @@ describe.each(engines)('session store on %s', (_name, open) => {
 
   it('cannot read sessions sealed under another COOKIE_SECRET', async () => {
     const created = await store.create(data(), 60);
-    const other = new SessionStore(database.db, new SessionCipher('another-secret-000000000000000000000000000'));
+    const other = new SessionStore(database.db, new SessionCipher(['another-secret-000000000000000000000000000']));
     expect(await other.get(created.id)).toBeUndefined();
+  });
+
+  it('reads a session sealed under an older secret and seals it again with the newest (rotation)', async () => {
+    const NEWER = 'newer-app-cookie-secret-000000000000000000000';
+    const created = await store.create(data(), 60);
+    const rotated = new SessionStore(database.db, new SessionCipher([NEWER, SECRET]));
+    expect((await rotated.get(created.id))?.data).toEqual(data());
+    // Resealed on that read: the newest secret alone now opens it, the old one no longer does.
+    expect((await new SessionStore(database.db, new SessionCipher([NEWER])).get(created.id))?.data).toEqual(data());
+    expect(await store.get(created.id)).toBeUndefined();
+  });
+
+  it('never overwrites a concurrent save with the data it resealed', async () => {
+    const NEWER = 'newer-app-cookie-secret-000000000000000000000';
+    const created = await store.create(data(), 60);
+    const rotated = new SessionStore(database.db, new SessionCipher([NEWER, SECRET]));
+    const idHash = hashSessionId(created.id);
+    const row = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    // Another request saved refreshed tokens between this read's select and its reseal.
+    await rotated.save({ ...created, data: { ...data(), csrf: 'saved-meanwhile' } });
+    const sealedMeanwhile = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    await (rotated as unknown as { reseal(h: string, s: string, p: string): Promise<void> }).reseal(idHash, row.data, JSON.stringify(data()));
+    const after = await database.db.selectFrom('app_sessions').select('data').where('id_hash', '=', idHash).executeTakeFirstOrThrow();
+    expect(after.data).toBe(sealedMeanwhile.data);
+    expect((await rotated.get(created.id))?.data.csrf).toBe('saved-meanwhile');
   });
 
   it('deletes on destroy', async () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import {
   devSecret,
+  devSecretList,
   envBoolean,
   envInt,
   envPort,
@@ -27,9 +28,7 @@ const schema = z
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
     // Comma-separated; the first signs new cookies, all verify (rotation).
-    COOKIE_SECRET: devSecret('dev-insecure-auth-cookie-secret-change-me-00000000')
-      .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
-      .refine((keys) => keys.length > 0 && keys.every((k) => k.length >= 32), 'every key must be at least 32 characters'),
+    COOKIE_SECRET: devSecretList('dev-insecure-auth-cookie-secret-change-me-00000000'),
     TRUST_PROXY: envBoolean(true),
     DATA_DIR: z.string().default('.data'),
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),

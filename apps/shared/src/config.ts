@@ -27,6 +27,33 @@ export function devSecret(devDefault: string, minLength = 32) {
   return z.string().min(minLength, `must be at least ${minLength} characters`).default(devDefault);
 }
 
+/**
+ * A comma-separated list of secrets for key rotation: the first is the newest (it signs and
+ * encrypts), the others are still accepted for reading. Blank entries (a trailing comma) are
+ * ignored; each entry is checked on its own so a bad one is named.
+ */
+export function devSecretList(devDefault: string, minLength = 32) {
+  return devSecret(devDefault, minLength).transform((value, ctx) => {
+    const secrets = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (secrets.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must list at least one secret (newest first, comma-separated)' });
+      return z.NEVER;
+    }
+    secrets.forEach((secret, i) => {
+      if (secret.length < minLength) {
+        ctx.addIssue({ code: 'custom', message: `entry ${i + 1} of ${secrets.length} must be at least ${minLength} characters` });
+      }
+    });
+    if (new Set(secrets).size !== secrets.length) {
+      ctx.addIssue({ code: 'custom', message: 'lists the same secret twice' });
+    }
+    return secrets;
+  });
+}
+
 export const envBoolean = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -47,6 +74,10 @@ export const nodeEnv = z.enum(['development', 'test', 'production']).default('de
 function findDevSecrets(value: unknown, path: string, found: string[]): void {
   if (typeof value === 'string') {
     if (value.includes(DEV_SECRET_MARKER)) found.push(path);
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((inner, i) => findDevSecrets(inner, `${path} (entry ${i + 1} of ${value.length})`, found));
     return;
   }
   if (value && typeof value === 'object') {

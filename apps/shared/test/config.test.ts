@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ConfigError, devSecret, envBoolean, envPort, httpsUrl, loadConfig, nodeEnv } from '../src/config.js';
+import { ConfigError, devSecret, devSecretList, envBoolean, envPort, httpsUrl, loadConfig, nodeEnv } from '../src/config.js';
 
 const schema = z.object({
   nodeEnv: nodeEnv,
@@ -59,6 +59,17 @@ describe('loadConfig', () => {
 
   it('rejects short secrets', () => {
     expect(() => loadConfig('auth', schema, { issuer: 'https://x.test', cookieSecret: 'short' })).toThrow(/cookieSecret: must be at least 32/);
+  });
+
+  it('reads a secret list newest first, names a bad entry, and refuses a dev secret in any entry in production', () => {
+    const list = z.object({ nodeEnv, keys: devSecretList('dev-insecure-cookie-secret-change-me-0000000000') });
+    const [a, b] = ['a'.repeat(40), 'b'.repeat(40)];
+    expect(loadConfig('auth', list, { keys: `${b}, ${a},` }).keys).toEqual([b, a]);
+    expect(() => loadConfig('auth', list, { keys: `${b},short` })).toThrow(/keys: entry 2 of 2 must be at least 32 characters/);
+    expect(() => loadConfig('auth', list, { keys: `${a},${a}` })).toThrow(/keys: lists the same secret twice/);
+    expect(() => loadConfig('auth', list, { nodeEnv: 'production', keys: `${a},dev-insecure-${b}` })).toThrow(
+      /keys \(entry 2 of 2\): uses a development default secret/,
+    );
   });
 
   it('refuses to mark a dev default that lacks the marker', () => {

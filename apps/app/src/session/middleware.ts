@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import cookieParser from 'cookie-parser';
 import type { CookieOptions, Request, RequestHandler, Response } from 'express';
 import type { SessionStore, StoredSession } from './store.js';
 import type { SessionData } from './types.js';
@@ -66,19 +67,51 @@ export class SessionContext {
     this.res.clearCookie(this.cookie.name, options);
   }
 
+  /** Sends the same session id again, signed with the newest secret. */
+  resignCookie(): void {
+    this.setCookie();
+  }
+
   private setCookie(): void {
     if (!this.current) return;
     this.res.cookie(this.cookie.name, this.current.id, { ...this.cookie.options, expires: new Date(this.current.expiresAt * 1000) });
   }
 }
 
+/**
+ * Reads the session named by the signed cookie (cookie-parser accepts every COOKIE_SECRET). A
+ * cookie signed with an older secret is signed again with the newest, so the old secret can be
+ * dropped later without logging this browser out.
+ */
 export function sessions(store: SessionStore, cookie: SessionCookie, ttlSeconds: number): RequestHandler {
   return async (req, res, next) => {
     const signed = (req.signedCookies as Record<string, unknown> | undefined)?.[cookie.name];
     const current = typeof signed === 'string' ? await store.get(signed) : undefined;
-    res.locals.session = new SessionContext(res, store, cookie, ttlSeconds, current);
+    const context = new SessionContext(res, store, cookie, ttlSeconds, current);
+    res.locals.session = context;
+    if (current && !signedWithNewest(req, cookie.name, current.id)) context.resignCookie();
     next();
   };
+}
+
+/** Whether the cookie as sent verifies under the newest secret alone (cookie-parser's `req.secret`). */
+function signedWithNewest(req: Request, name: string, id: string): boolean {
+  const sent = rawCookie(req.headers.cookie ?? '', name);
+  return typeof req.secret === 'string' && sent !== undefined && cookieParser.signedCookie(sent, req.secret) === id;
+}
+
+/** The cookie's value as sent (still signed): cookie-parser keeps only the unsigned value. */
+function rawCookie(header: string, name: string): string | undefined {
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
 }
 
 export function sessionOf(res: Response): SessionContext {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SessionCipher } from './crypto.js';
+import type { SessionCipher, Unsealed } from './crypto.js';
 import { hashSessionId, newSessionId } from './crypto.js';
 import type { AppSchema } from '../db/schema.js';
 import type { SessionData } from './types.js';
@@ -39,14 +39,32 @@ export class SessionStore {
       await this.destroy(id);
       return undefined;
     }
+    let unsealed: Unsealed;
+    let data: SessionData;
     try {
-      const data = JSON.parse(this.cipher.decrypt(row.data, idHash)) as SessionData;
-      return { id, data, expiresAt: Number(row.expires_at) };
+      unsealed = this.cipher.decrypt(row.data, idHash);
+      data = JSON.parse(unsealed.plaintext) as SessionData;
     } catch {
-      // Sealed with a previous COOKIE_SECRET or tampered with: unusable, so gone.
+      // Sealed with a COOKIE_SECRET no longer listed, or tampered with: unusable, so gone.
       await this.destroy(id);
       return undefined;
     }
+    if (unsealed.stale) await this.reseal(idHash, row.data, unsealed.plaintext);
+    return { id, data, expiresAt: Number(row.expires_at) };
+  }
+
+  /**
+   * Seals data read under an older COOKIE_SECRET with the newest, so dropping the old one later
+   * loses nothing. Only while the row still holds what was read: a concurrent save (refreshed
+   * tokens) is never overwritten with older data.
+   */
+  private async reseal(idHash: string, sealed: string, plaintext: string): Promise<void> {
+    await this.db
+      .updateTable('app_sessions')
+      .set({ data: this.cipher.encrypt(plaintext, idHash) })
+      .where('id_hash', '=', idHash)
+      .where('data', '=', sealed)
+      .execute();
   }
 
   async save(session: StoredSession): Promise<void> {

@@ -22,6 +22,8 @@ export interface AppUnderTest {
   database: AppDatabase;
   oidc: OidcClient;
   logs: Array<Record<string, unknown>>;
+  /** Like a restart with changed environment (e.g. a rotated COOKIE_SECRET): same URL, same database. */
+  restart(env: Record<string, string>): AppUnderTest;
   /** Lets the OP fixture be started with this app's URL before the app is built. */
   close(): Promise<void>;
 }
@@ -48,7 +50,7 @@ export async function reserveServer(): Promise<{ server: Server; url: string }> 
 export async function startApp(options: AppOptions, reserved?: { server: Server; url: string }): Promise<AppUnderTest> {
   const { server, url } = reserved ?? (await reserveServer());
   const dataDir = mkdtempSync(join(tmpdir(), 'app-test-'));
-  const config = loadAppConfig({
+  const configFor = (env: Record<string, string | undefined> = {}) => loadAppConfig({
     NODE_ENV: 'test',
     APP_URL: options.appUrl ?? url,
     OP_ISSUER: options.issuer,
@@ -60,7 +62,9 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
     DATABASE_URL: options.databaseUrl,
     LOGIN_PROMPT: options.loginPrompt,
     ...options.env,
+    ...env,
   });
+  const config = configFor();
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -71,13 +75,19 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
   const logger = createLogger({ name: 'app', level: 'debug' }, sink);
   const database = await openAppDatabase(config);
   const oidc = new OidcClient(config, logger, { initialDelayMs: 50, maxDelayMs: options.retryMaxMs ?? 200 }).start();
-  server.on('request', createApp(config, { logger, database, oidc }));
-  return {
+  let handler = createApp(config, { logger, database, oidc });
+  server.on('request', (req, res) => void handler(req, res));
+  const under: AppUnderTest = {
     url,
     config,
     database,
     oidc,
     logs,
+    restart: (env) => {
+      const restarted = configFor(env);
+      handler = createApp(restarted, { logger, database, oidc });
+      return { ...under, config: restarted };
+    },
     close: async () => {
       oidc.stop();
       server.closeAllConnections();
@@ -86,6 +96,7 @@ export async function startApp(options: AppOptions, reserved?: { server: Server;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return under;
 }
 
 /** Drives login + consent through the OP fixture's dev interactions; returns the page the app lands on. */
