@@ -64,6 +64,9 @@ const schema = z
     RATE_LIMIT_TOKEN_PER_IP: envInt(300, 1),
     RATE_LIMIT_TOKEN_PER_CLIENT: envInt(300, 1),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
+    // Failed client authentication (401 at /token, revocation, introspection, /reg/:id) per window.
+    CLIENT_AUTH_FAILURES_PER_WINDOW: envInt(10, 1),
+    CLIENT_AUTH_FAILURES_PER_IP: envInt(30, 1),
     REGISTRATION_ENABLED: envBoolean(true),
     REGISTRATION_OPEN: envBoolean(false),
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
@@ -167,6 +170,8 @@ const schema = z
         tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
         tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
         tokenSyncMs: e.RATE_LIMIT_SYNC_MS,
+        clientAuthFailuresPerClientIp: e.CLIENT_AUTH_FAILURES_PER_WINDOW,
+        clientAuthFailuresPerIp: e.CLIENT_AUTH_FAILURES_PER_IP,
       },
       registration: {
         enabled: e.REGISTRATION_ENABLED,

@@ -24,6 +24,9 @@ import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { registrationCap } from './provider/registration-cap.js';
 import { LoginGuard } from './security/login-guard.js';
+import { basicClientId, registrationClientId } from './security/claimed-client.js';
+import { clientAuthThrottle } from './security/client-auth-throttle.js';
+import { settleClientAuthentication } from './security/client-auth-outcome.js';
 import { tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
 
@@ -36,6 +39,8 @@ export interface AuthDeps {
   audit: AuditLog;
   /** Token endpoint counters (table token_rate_limit); the caller flushes and closes them. */
   tokenCounter: RateCounter;
+  /** Failed client authentications (table client_auth_failure); the caller closes them. */
+  clientAuthFailures: RateCounter;
 }
 
 function staticClientOrigins(config: AuthConfig): string[] {
@@ -68,7 +73,11 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   app.get('/auth', addConfiguredFdxScopes(config.clients, managedFdxScopes(database.db)));
-  app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
+  const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
+  app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, audit));
+  app.post('/token/introspection', failedClientAuth('introspection', basicClientId));
+  app.post('/token/revocation', failedClientAuth('revocation', basicClientId));
+  app.all('/reg/:id', failedClientAuth('registration', registrationClientId));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {
     res.on('finish', () => {
@@ -126,6 +135,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       build: (keys) => {
         const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
         wireProviderEvents(built, audit, logger);
+        built.use(settleClientAuthentication(logger));
         return built;
       },
       intervalMs: config.keysReloadIntervalSeconds * 1000,
@@ -139,7 +149,14 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
-    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter });
+    // Exact when RATE_LIMIT_SYNC_MS is 0, else batched like the token counters (see README).
+    const clientAuthFailures = createRateCounter(database.db, {
+      table: 'client_auth_failure',
+      windowMs: config.rateLimits.windowSeconds * 1000,
+      syncMs: config.rateLimits.tokenSyncMs,
+      logger,
+    });
+    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs);
     return {
@@ -150,6 +167,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
         await providers.stop();
         // Hits counted since the last flush still count for the other instances; queued audit events are written.
         await tokenCounter.close();
+        await clientAuthFailures.close();
         await audit.flush();
         await database.close();
       },

@@ -113,14 +113,24 @@ describe.each(ENGINES)('batched token rate limits on %s (the default)', (engine)
   });
 
   it('adds the hits it has not flushed yet when an instance closes', async () => {
+    await awayFromWindowEnd(60_000, 5_000);
+    const window = Date.now() - (Date.now() % 60_000);
     const c = await startTestAuth(store, { RATE_LIMIT_SYNC_MS: '10000' });
-    const auth = basic('flush-test', 'not-a-secret');
-    for (let i = 0; i < 2; i++) expect((await tokenRequest(c.issuer, { grant_type: 'refresh_token', refresh_token: 'nope' }, auth)).status).toBe(401);
-    const counted = () =>
-      sql<{ hits: number }>`select hits from token_rate_limit where key = ${'client:flush-test'}`.execute(database.db).then((r) => r.rows.map((row) => Number(row.hits)));
-    expect(await counted()).toEqual([]);
+    const counted = (table: string, key: string) =>
+      sql<{ hits: number }>`select hits from ${sql.table(table)} where key = ${key} and window_start = ${window}`
+        .execute(database.db)
+        .then((r) => r.rows.reduce((sum, row) => sum + Number(row.hits), 0));
+    const before = await counted('token_rate_limit', 'client:test-rp');
+    // Authenticated (invalid_grant): counts for the client; a wrong secret counts only as a failure.
+    for (let i = 0; i < 2; i++) expect((await tokenRequest(c.issuer, { grant_type: 'refresh_token', refresh_token: 'nope' })).status).toBe(400);
+    const wrong = basic('flush-test', 'not-a-secret');
+    for (let i = 0; i < 2; i++) expect((await tokenRequest(c.issuer, { grant_type: 'refresh_token', refresh_token: 'nope' }, wrong)).status).toBe(401);
+    expect(await counted('token_rate_limit', 'client:test-rp')).toBe(before);
+    expect(await counted('client_auth_failure', 'client:flush-test|ip:127.0.0.1')).toBe(0);
     await c.close();
-    expect(await counted()).toEqual([2]);
+    expect(await counted('token_rate_limit', 'client:test-rp')).toBe(before + 2);
+    expect(await counted('token_rate_limit', 'client:flush-test')).toBe(0);
+    expect(await counted('client_auth_failure', 'client:flush-test|ip:127.0.0.1')).toBe(2);
   });
 });
 

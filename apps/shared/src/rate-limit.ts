@@ -89,6 +89,17 @@ export class RateCounter {
     return Number(rows[0]?.hits ?? 0);
   }
 
+  /**
+   * The key's count in the window containing `now` as this instance knows it, without counting
+   * a hit: exact, the table's count; batched, the shared total as of this instance's last flush
+   * plus its hits not flushed yet (no query: a check on a hot path).
+   */
+  async seen(key: string, now: number): Promise<number> {
+    if (this.exact) return this.peek(key, now);
+    if (this.windowOf(now) !== this.window) return 0;
+    return (this.shared.get(key) ?? 0) + (this.pending.get(key) ?? 0);
+  }
+
   /** Forgets the key's hits in every window (exact mode). */
   async reset(key: string): Promise<void> {
     this.assertExact('reset');

@@ -187,6 +187,27 @@ describe.each(engines)('exact rate counter on $name', (engine) => {
     await counter.close();
   });
 
+  it('tells what it has seen of a key without counting: exact from the table, batched from its own view', async () => {
+    const [one, two] = [exact(), exact()];
+    await one.hit(['seen:e'], T0 + 1);
+    expect(await two.seen('seen:e', T0 + 2)).toBe(1);
+    expect(await two.seen('seen:e', T0 + WINDOW)).toBe(0);
+
+    const [a, b] = [new RateCounter(db, { windowMs: WINDOW, syncMs: 60_000 }), new RateCounter(db, { windowMs: WINDOW, syncMs: 60_000 })];
+    await a.hit(['seen:b'], T0 + 1);
+    await a.hit(['seen:b'], T0 + 1);
+    expect(await a.seen('seen:b', T0 + 2)).toBe(2);
+    await a.flush();
+    await b.hit(['seen:b'], T0 + 3);
+    expect(await b.seen('seen:b', T0 + 3)).toBe(1); // not flushed yet: a's hits are unknown to b
+    await b.flush();
+    expect(await b.seen('seen:b', T0 + 4)).toBe(3);
+    expect(await b.seen('seen:b', T0 + WINDOW)).toBe(0);
+    expect(await storedIn(db, 'seen:b')).toEqual([[T0, 3]]);
+    await a.close();
+    await b.close();
+  });
+
   it('is built with logging: a failed flush is logged with its table and retried', async () => {
     const lines: string[] = [];
     const stream = new Writable({

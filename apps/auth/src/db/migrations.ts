@@ -184,4 +184,6 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  // Failed client authentications per (client, IP) and per IP (WAL-logged: a crash must not reset an attack's count).
+  '0008_client_auth_failures': { up: (db: Kysely<unknown>) => createRateCounterTable(db, 'client_auth_failure', { durable: true }) },
 };

@@ -2,58 +2,34 @@ import type { RateCounter } from '@apps/shared';
 import type { RequestHandler } from 'express';
 import type { AuthConfig } from '../config.js';
 import type { AuditLog } from '../audit/audit.js';
-
-/** The client_id of HTTP Basic client authentication, if any (RFC 6749 §2.3.1: form-urlencoded). */
-function basicClientId(header: string | undefined): string | undefined {
-  if (!header?.toLowerCase().startsWith('basic ')) return undefined;
-  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon <= 0) return undefined;
-  try {
-    return decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-}
+import { basicClientId } from './claimed-client.js';
+import { onClientAuthOutcome } from './client-auth-outcome.js';
+import { TooManyRequests } from './too-many-requests.js';
 
 /**
  * Token endpoint limits per IP and per client, shared through the database (table
  * token_rate_limit, batched every RATE_LIMIT_SYNC_MS; 0: exact); 429 + Retry-After.
+ * Every request counts for its IP. A client's allowance counts only the requests in which it
+ * authenticated (counted once oidc-provider verified it), so requests with a wrong secret in
+ * its client_id never spend it; a request claiming a client whose allowance is spent is refused.
  */
 export function tokenRateLimit(counter: RateCounter, config: Pick<AuthConfig, 'rateLimits'>, audit: AuditLog): RequestHandler {
   const { tokenPerIp, tokenPerClient } = config.rateLimits;
-  // One audit event per key and window, not one per rejected request (a flood must not become writes).
-  let auditedWindow = 0;
-  const audited = new Set<string>();
+  const tooMany = new TooManyRequests(counter, audit);
   return async (req, res, next) => {
     const ip = req.ip ?? 'unknown';
-    const clientId = basicClientId(req.headers.authorization);
-    const checks: [string, number][] = [[`ip:${ip}`, tokenPerIp]];
-    if (clientId) checks.push([`client:${clientId}`, tokenPerClient]);
+    const clientId = basicClientId(req);
     const at = Date.now();
-    const totals = await counter.hit(
-      checks.map(([key]) => key),
-      at,
-    );
-    for (const [key, max] of checks) {
-      if ((totals.get(key) ?? 0) > max) {
-        const window = counter.windowOf(at);
-        if (auditedWindow !== window) {
-          auditedWindow = window;
-          audited.clear();
-        }
-        if (!audited.has(key)) {
-          audited.add(key);
-          void audit.record({ type: 'rate_limit.exceeded', clientId, ip, detail: { endpoint: 'token' } });
-        }
-        res
-          .status(429)
-          .set('Retry-After', String(counter.retryAfterSeconds(at)))
-          .set('Cache-Control', 'no-store')
-          .json({ error: 'temporarily_unavailable', error_description: 'too many requests, retry later' });
-        return;
-      }
-    }
+    const ipKey = `ip:${ip}`;
+    const [ipHits, clientHits] = await Promise.all([
+      counter.hit([ipKey], at).then((totals) => totals.get(ipKey) ?? 0),
+      clientId === undefined ? 0 : counter.seen(`client:${clientId}`, at),
+    ]);
+    if (ipHits > tokenPerIp) return tooMany.reject(res, ipKey, at, { clientId, ip, detail: { endpoint: 'token' } });
+    if (clientHits >= tokenPerClient) return tooMany.reject(res, `client:${clientId}`, at, { clientId, ip, detail: { endpoint: 'token' } });
+    onClientAuthOutcome(req, async (outcome) => {
+      if (outcome.kind === 'authenticated') await counter.hit([`client:${outcome.clientId}`], Date.now());
+    });
     next();
   };
 }
