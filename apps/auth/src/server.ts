@@ -17,8 +17,6 @@ import { startReloadingProvider } from './provider/reloading-provider.js';
 import { KeyCipher } from './keys/key-cipher.js';
 import { KeyRing } from './keys/key-ring.js';
 import { SigningKeyStore } from './keys/key-store.js';
-import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
-import { managedFdxScopes } from './clients/client-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -67,7 +65,6 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       formActionOrigins,
     }),
   );
-  app.get('/auth', addConfiguredFdxScopes(config.clients, managedFdxScopes(database.db)));
   app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
   // oidc-provider emits no success event for revocation; audit the answered request instead.
   app.post('/token/revocation', (req, res, next) => {
