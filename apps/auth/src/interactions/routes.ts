@@ -6,7 +6,7 @@ import type { AuditLog } from '../audit/audit.js';
 import type { Customer, CustomerDirectory } from '../customers/directory.js';
 import { describeScopes } from '../provider/scopes.js';
 import { AccountLocked, CsrfError, RateLimited, UpstreamLoginError } from '../errors.js';
-import type { LoginGuard } from '../security/login-guard.js';
+import type { LoginAttempt, LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
 import type { CsrfTokens } from './csrf.js';
 
@@ -168,8 +168,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
     const ip = req.ip ?? 'unknown';
     const clientId = String(details.params.client_id);
+    let attempt: LoginAttempt;
     try {
-      await guard.admit(ip, email);
+      attempt = await guard.admit(ip, email);
     } catch (err) {
       if (err instanceof RateLimited || err instanceof AccountLocked) {
         res.set('Retry-After', String(err.retryAfter));
@@ -181,9 +182,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const customer = email && password ? await login.authenticate(email, password) : undefined;
     if (!customer) {
-      const locked = await guard.failed(email);
       void audit.record({ type: 'login.failure', actor: email.toLowerCase(), clientId, ip });
-      if (locked) void audit.record({ type: 'login.lockout', actor: email.toLowerCase(), clientId, ip });
+      if (attempt.locksOnFailure) void audit.record({ type: 'login.lockout', actor: email.toLowerCase(), clientId, ip });
       return renderLogin(res, details, { error: GENERIC_LOGIN_ERROR, email, status: 401 });
     }
     await guard.succeeded(email);
