@@ -66,13 +66,6 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   app.post('/token', tokenRateLimit(deps.tokenCounter, config, audit));
-  // oidc-provider emits no success event for revocation; audit the answered request instead.
-  app.post('/token/revocation', (req, res, next) => {
-    res.on('finish', () => {
-      if (res.statusCode === 200) void audit.record({ type: 'token.revoked', ip: req.ip });
-    });
-    next();
-  });
   app.post('/reg', registrationCap(database.db, config.registration.maxClients));
   // RFC 8414 metadata: the same document as OIDC discovery.
   app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
@@ -111,11 +104,6 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
-    for (const client of config.clients) {
-      if (!client.require_pkce) {
-        void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
-      }
-    }
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
