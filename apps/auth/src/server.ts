@@ -17,8 +17,6 @@ import { startReloadingProvider } from './provider/reloading-provider.js';
 import { KeyCipher } from './keys/key-cipher.js';
 import { KeyRing } from './keys/key-ring.js';
 import { SigningKeyStore } from './keys/key-store.js';
-import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
-import { managedFdxScopes } from './clients/client-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
 import { interactionRoutes } from './interactions/routes.js';
@@ -72,19 +70,11 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       formActionOrigins,
     }),
   );
-  app.get('/auth', addConfiguredFdxScopes(config.clients, managedFdxScopes(database.db)));
   const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
   app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, audit));
   app.post('/token/introspection', failedClientAuth('introspection', basicClientId));
   app.post('/token/revocation', failedClientAuth('revocation', basicClientId));
   app.all('/reg/:id', failedClientAuth('registration', registrationClientId));
-  // oidc-provider emits no success event for revocation; audit the answered request instead.
-  app.post('/token/revocation', (req, res, next) => {
-    res.on('finish', () => {
-      if (res.statusCode === 200) void audit.record({ type: 'token.revoked', ip: req.ip });
-    });
-    next();
-  });
   app.post('/reg', registrationCap(database.db, config.registration.maxClients));
   // RFC 8414 metadata: the same document as OIDC discovery.
   app.get('/.well-known/oauth-authorization-server', (req, _res, next) => {
@@ -123,11 +113,6 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
-    for (const client of config.clients) {
-      if (!client.require_pkce) {
-        void audit.record({ type: 'client.pkce_optional', clientId: client.client_id, detail: { reason: 'configured require_pkce: false' } });
-      }
-    }
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({

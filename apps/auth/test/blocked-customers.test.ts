@@ -76,7 +76,7 @@ describe.each(ENGINES)('a customer blocked after signing in, on %s', (engine) =>
     const browser = new OAuthClient(auth.issuer, { authorization: { prompt: 'consent' } });
     const tokens = await browser.signIn('user2@example.test');
     const guard = new LoginGuard(database.db, auth.config, createLogger({ name: 'test', level: 'silent' }));
-    for (let i = 0; i < auth.config.lockout.threshold; i++) await guard.failed('user2@example.test');
+    for (let i = 0; i < auth.config.lockout.threshold; i++) await guard.admit('192.0.2.1', 'user2@example.test'); // a wrong password's reserved attempt
     expect(await guard.isLocked('user2@example.test')).toBe(true);
     expect((await browser.refresh(tokens.refresh_token)).status).toBe(200);
     await guard.unlock('user2@example.test');

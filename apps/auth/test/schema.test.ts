@@ -100,16 +100,15 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
       rateLimits: { windowSeconds: 60, loginPerIp: 30, loginPerAccount: 10, tokenPerIp: 300, tokenPerClient: 300, tokenSyncMs: 0, clientAuthFailuresPerClientIp: 10, clientAuthFailuresPerIp: 30 },
     };
     const guard = new LoginGuard(database.db, config, createLogger({ name: 'auth', level: 'silent' }));
-    await guard.admit('192.0.2.1', 'user2@example.test');
-    expect(await guard.failed('user2@example.test')).toBe(false);
-    expect(await guard.failed('User2@example.test')).toBe(true);
+    expect(await guard.admit('192.0.2.1', 'user2@example.test')).toEqual({ locksOnFailure: false });
+    expect(await guard.admit('192.0.2.1', 'User2@example.test')).toEqual({ locksOnFailure: true });
     await expect(guard.admit('192.0.2.1', 'user2@example.test')).rejects.toBeInstanceOf(AccountLocked);
     await guard.succeeded('user2@example.test');
     await guard.admit('192.0.2.1', 'user2@example.test');
     const counted = await sql<{ key: string; hits: number }>`select key, hits from login_rate_limit order by key`.execute(database.db);
     expect(counted.rows.map((r) => [r.key, Number(r.hits)])).toEqual([
-      ['login:account:user2@example.test', 2],
-      ['login:ip:192.0.2.1', 2],
+      ['login:account:user2@example.test', 4],
+      ['login:ip:192.0.2.1', 4],
     ]);
 
     // What an instance of the older release wrote stays until the sweeper finds its window spent.

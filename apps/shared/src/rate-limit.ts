@@ -31,8 +31,8 @@ export interface RateCounterOptions {
  * against the same limit. A hit is a multi-row upsert that adds each key's hits for the
  * current window and returns the new totals; the statement text is compiled once per number
  * of keys, a flush only binds values. Two modes:
- * - exact (`syncMs` 0): every hit is one atomic upsert; `peek` and `reset` read and clear a
- *   key (lockout needs both);
+ * - exact (`syncMs` 0): every hit is one atomic upsert; `reserve` counts only below a limit,
+ *   `peek` and `reset` read and clear a key (lockout needs all three);
  * - batched (`syncMs` > 0): hits are counted in memory and flushed every interval (hot paths).
  */
 export class RateCounter {
@@ -79,6 +79,24 @@ export class RateCounter {
     const window = this.windowOf(now);
     if (window !== this.lastCleanup) this.dropBefore(window);
     return this.exact ? this.upsert(keys.map((key) => [key, 1] as const), window) : this.hitBatched(keys, window);
+  }
+
+  /**
+   * Counts one hit on the key unless it already has `limit` in the window containing `now`, in
+   * one statement (an upsert whose update only applies below the limit): parallel callers can
+   * never together pass the limit. Returns the new count, or undefined when the limit was
+   * reached and nothing was counted (exact mode).
+   */
+  async reserve(key: string, limit: number, now: number): Promise<number | undefined> {
+    this.assertExact('reserve');
+    if (limit < 1) return undefined;
+    const window = this.windowOf(now);
+    if (window !== this.lastCleanup) this.dropBefore(window);
+    const table = sql.table(this.table);
+    const { rows } = await sql<{ hits: number }>`insert into ${table} (key, window_start, hits) values (${key}, ${window}, ${1})
+      on conflict (key, window_start) do update set hits = ${table}.hits + 1 where ${table}.hits < ${limit}
+      returning hits`.execute(this.db);
+    return rows[0] === undefined ? undefined : Number(rows[0].hits);
   }
 
   /** The key's count in the window containing `now`, without counting a hit (exact mode). */

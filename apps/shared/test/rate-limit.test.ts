@@ -171,6 +171,18 @@ describe.each(engines)('exact rate counter on $name', (engine) => {
     expect((await counter.hit(['login:failures:p'], T0 + 3)).get('login:failures:p')).toBe(1);
   });
 
+  it('reserves below a limit in one statement: fifty parallel reservations on two instances get exactly the limit', async () => {
+    const [one, two] = [exact(), exact()];
+    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => [one, two][i % 2]!.reserve('login:failures:r', 5, T0 + 1)));
+    expect(results.filter((r) => r !== undefined).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect(await one.peek('login:failures:r', T0 + 2)).toBe(5);
+    // A new window, or a reset, makes room again.
+    expect(await one.reserve('login:failures:r', 5, T0 + WINDOW)).toBe(1);
+    await one.reset('login:failures:r');
+    expect(await two.reserve('login:failures:r', 5, T0 + 3)).toBe(1);
+    await expect(new RateCounter(db, { windowMs: WINDOW, syncMs: 60_000 }).reserve('ip:b', 1, T0)).rejects.toThrow(/exact/);
+  });
+
   it('starts a new window at the next multiple of windowMs and deletes the past ones', async () => {
     const counter = new RateCounter(db, { table: 'durable_limit', windowMs: WINDOW, syncMs: 0 });
     await counter.hit(['ip:w'], T0 + WINDOW - 1);

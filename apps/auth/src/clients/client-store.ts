@@ -176,12 +176,3 @@ export class ClientStore {
     if (ids.length > 0) await this.db.deleteFrom('oidc_models').where('model', '=', 'RegistrationAccessToken').where('id', 'in', ids).execute();
   }
 }
-
-/** The FDX scopes of an enabled CLI client, for the authorization endpoint (read per request). */
-export function managedFdxScopes(db: Kysely<AuthSchema>): (clientId: string) => Promise<readonly string[]> {
-  return async (clientId) => {
-    const row = await db.selectFrom('clients').select(['metadata', 'disabled_at']).where('client_id', '=', clientId).executeTakeFirst();
-    if (!row || row.disabled_at !== null) return [];
-    return (JSON.parse(row.metadata) as { fdx_scopes?: string[] }).fdx_scopes ?? [];
-  };
-}

@@ -4,9 +4,10 @@ import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit.js';
 import type { Customer, CustomerDirectory } from '../customers/directory.js';
+import { normalizeEmail } from '../customers/store.js';
 import { describeScopes } from '../provider/scopes.js';
 import { AccountLocked, CsrfError, RateLimited, UpstreamLoginError } from '../errors.js';
-import type { LoginGuard } from '../security/login-guard.js';
+import type { LoginAttempt, LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
 import type { CsrfTokens } from './csrf.js';
 
@@ -23,6 +24,14 @@ export interface InteractionDeps {
 const GENERIC_LOGIN_ERROR = 'The email or password is incorrect.';
 const LOCKED_MESSAGE = 'Too many failed sign-in attempts. This account is temporarily locked; try again later.';
 const DENIED = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
+
+/** How much of a typed login identifier the audit keeps: enough for an email, little of anything else typed there. */
+const AUDITED_IDENTIFIER_LENGTH = 64;
+
+/** The login identifier as the audit records it: normalised like the lookup, and capped. */
+function typedIdentifier(email: string): string {
+  return normalizeEmail(email).slice(0, AUDITED_IDENTIFIER_LENGTH);
+}
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -85,12 +94,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   async function finishLogin(req: Request, res: Response, details: Details, customer: Customer, amr: string) {
     const clientId = String(details.params.client_id);
     const ip = req.ip ?? 'unknown';
-    void audit.record({ type: 'login.success', actor: customer.id, clientId, ip, detail: { amr } });
     let result: InteractionResults;
     if (customer.status === 'blocked') {
-      void audit.record({ type: 'login.blocked', actor: customer.id, clientId, ip });
+      void audit.record({ type: 'login.blocked', actor: customer.id, clientId, ip, detail: { amr } });
       result = DENIED;
     } else {
+      void audit.record({ type: 'login.success', actor: customer.id, clientId, ip, detail: { amr } });
       result = { login: { accountId: customer.id, amr: [amr], remember: true } };
     }
     await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
@@ -168,8 +177,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const password = typeof form.password === 'string' ? form.password.slice(0, 1024) : '';
     const ip = req.ip ?? 'unknown';
     const clientId = String(details.params.client_id);
+    let attempt: LoginAttempt;
     try {
-      await guard.admit(ip, email);
+      attempt = await guard.admit(ip, email);
     } catch (err) {
       if (err instanceof RateLimited || err instanceof AccountLocked) {
         res.set('Retry-After', String(err.retryAfter));
@@ -181,9 +191,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const customer = email && password ? await login.authenticate(email, password) : undefined;
     if (!customer) {
-      const locked = await guard.failed(email);
-      void audit.record({ type: 'login.failure', actor: email.toLowerCase(), clientId, ip });
-      if (locked) void audit.record({ type: 'login.lockout', actor: email.toLowerCase(), clientId, ip });
+      const actor = typedIdentifier(email);
+      void audit.record({ type: 'login.failure', actor, clientId, ip });
+      if (attempt.locksOnFailure) void audit.record({ type: 'login.lockout', actor, clientId, ip });
       return renderLogin(res, details, { error: GENERIC_LOGIN_ERROR, email, status: 401 });
     }
     await guard.succeeded(email);

@@ -1,7 +1,16 @@
 import type { Logger } from '@apps/shared';
-import type Provider from 'oidc-provider';
+import Provider from 'oidc-provider';
 import type { KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit.js';
+import { pkceRequired } from './client-policy.js';
+
+/** What a destroyed token tells about itself (an opaque token's jti is the token: never recorded). */
+interface DestroyedToken {
+  kind: string;
+  clientId?: string;
+  accountId?: string;
+  grantId?: string;
+}
 
 /**
  * Audit and log from oidc-provider's events rather than wrapping its responses. Token facts
@@ -32,6 +41,36 @@ export function wireProviderEvents(provider: Provider, audit: AuditLog, logger: 
       detail: { grantId },
     });
   });
+
+  // Per code issued without PKCE to a client the operator let opt out, not once per start-up.
+  provider.on('authorization.success', (ctx: KoaContextWithOIDC) => {
+    const { client, params } = ctx.oidc;
+    if (!client || pkceRequired(client as unknown as Parameters<typeof pkceRequired>[0]) || params?.code_challenge !== undefined) return;
+    void audit.record({
+      type: 'client.pkce_optional',
+      actor: ctx.oidc.session?.accountId,
+      clientId: client.clientId,
+      ip: ipOf(ctx),
+      detail: { reason: 'authorization without PKCE (require_pkce: false)' },
+    });
+  });
+
+  // oidc-provider destroys a token at the revocation endpoint only when it exists and the client
+  // may revoke it: unknown tokens (answered 200 all the same, RFC 7009) leave no event.
+  const revoked = (token: DestroyedToken) => {
+    const ctx = Provider.ctx;
+    if (ctx?.oidc?.route !== 'revocation') return;
+    void audit.record({
+      type: 'token.revoked',
+      actor: token.accountId,
+      clientId: ctx.oidc.client?.clientId ?? token.clientId,
+      ip: ipOf(ctx),
+      detail: { kind: token.kind, grantId: token.grantId },
+    });
+  };
+  provider.on('access_token.destroyed', revoked);
+  provider.on('refresh_token.destroyed', revoked);
+  provider.on('client_credentials.destroyed', revoked);
 
   provider.on('registration_create.success', (ctx: KoaContextWithOIDC, client: { clientId: string }) => {
     void audit.record({ type: 'client.registered', clientId: client.clientId, ip: ipOf(ctx) });

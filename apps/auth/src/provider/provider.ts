@@ -7,6 +7,7 @@ import type { AuthConfig } from '../config.js';
 import type { AuthSchema } from '../db/schema.js';
 import type { SigningKeys } from '../keys/jwks.js';
 import { renderView } from '../views.js';
+import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
@@ -77,6 +78,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     cookies: { keys: config.cookieKeys, long: { signed: true }, short: { signed: true } },
     responseTypes: ['code'],
     scopes: [...ALL_SCOPES],
+    // Not a new parameter: the hook where oidc-provider lets defaults be assigned on every authorization request.
+    extraParams: { scope: addConfiguredFdxScopes },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
     // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
