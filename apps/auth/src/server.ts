@@ -21,6 +21,7 @@ import { addConfiguredFdxScopes } from './clients/fdx-scopes.js';
 import { managedFdxScopes } from './clients/client-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
+import { withoutInteractionIds } from './interactions/log-path.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { registrationCap } from './provider/registration-cap.js';
 import { LoginGuard } from './security/login-guard.js';
@@ -50,7 +51,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.disable('x-powered-by');
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
-  app.use(requestLogging(deps.logger));
+  app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
   app.use(healthRoutes({ ready: () => database.ping() }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
 
