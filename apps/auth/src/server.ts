@@ -9,6 +9,7 @@ import { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
 import { openAuthDatabase } from './db/open.js';
 import type { AuthDatabase } from './db/schema.js';
+import { SecretIds } from './db/secret-ids.js';
 import { startSweeper } from './db/sweeper.js';
 import { devSigningKeys } from './keys/dev-keys.js';
 import { wireProviderEvents } from './provider/events.js';
@@ -142,7 +143,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     });
     const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
-    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs);
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey));
     return {
       app,
       provider,

@@ -19,6 +19,13 @@ async function dumpModels(db: Kysely<AuthSchema>): Promise<string> {
   return JSON.stringify(rows);
 }
 
+/** Puts one row back the way a release before 0009 wrote it: keyed by the raw value, with it in the payload. */
+async function writtenByOldRelease(db: Kysely<AuthSchema>, ids: SecretIds, model: string, id: string): Promise<void> {
+  const row = await db.selectFrom('oidc_models').select('payload').where('model', '=', model).where('id', '=', ids.rowId(model, id)).executeTakeFirstOrThrow();
+  const payload = ids.open(model, id, JSON.parse(row.payload) as AdapterPayload);
+  await db.updateTable('oidc_models').set({ id, payload: JSON.stringify(payload) }).where('model', '=', model).where('id', '=', ids.rowId(model, id)).execute();
+}
+
 /** A real login (login page → consent page → code), its token exchange and one refresh; the raw values on the way. */
 async function signIn(auth: TestAuth) {
   const browser = new OAuthClient(auth.issuer);
@@ -121,11 +128,7 @@ describe.each(ENGINES)('secrets hashed at rest on %s', (engine) => {
       const database = openDatabase<AuthSchema>(authDatabaseConfig(store!.config));
       try {
         const known: [string, string][] = [['RefreshToken', spent], ['RefreshToken', live], ['Session', signedIn.session], ['AuthorizationCode', signedIn.code]];
-        for (const [model, id] of known) {
-          const row = await database.db.selectFrom('oidc_models').select('payload').where('model', '=', model).where('id', '=', ids.rowId(model, id)).executeTakeFirstOrThrow();
-          const payload = ids.open(model, id, JSON.parse(row.payload) as AdapterPayload);
-          await database.db.updateTable('oidc_models').set({ id, payload: JSON.stringify(payload) }).where('model', '=', model).where('id', '=', ids.rowId(model, id)).execute();
-        }
+        for (const [model, id] of known) await writtenByOldRelease(database.db, ids, model, id);
         // Interactions (raw ids not known here) are short-lived and not needed after the login.
         await database.db.deleteFrom('oidc_models').where('model', '=', 'Interaction').execute();
         await database.db.schema.dropIndex('oidc_models_unhashed').execute();
@@ -157,6 +160,26 @@ describe.each(ENGINES)('secrets hashed at rest on %s', (engine) => {
     expect(reuse.body.error).toBe('invalid_grant');
     const after = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token! });
     expect(after.body.error).toBe('invalid_grant');
+  });
+
+  it('re-keys, within one sweep interval, a refresh token an older instance wrote during a rolling upgrade', async () => {
+    store = await createTestStore(engine);
+    auth = await startTestAuth(store, { SWEEP_INTERVAL: '1' });
+    const signedIn = await signIn(auth);
+    const live = signedIn.refreshTokens[1]!;
+    const database = await openAuthDatabase(store.config);
+    close = () => database.close();
+    // What an instance of the older release writes: the raw value as the id (id_hashed defaults to 0).
+    await writtenByOldRelease(database.db, new SecretIds(auth.config.tokenHashKey), 'RefreshToken', live);
+    await database.db.updateTable('oidc_models').set({ id_hashed: 0 }).where('model', '=', 'RefreshToken').where('id', '=', live).execute();
+
+    const started = Date.now();
+    while ((await dumpModels(database.db)).includes(live)) {
+      expect(Date.now() - started, 'still stored raw after 5 s').toBeLessThan(5000);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const refreshed = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: live });
+    expect(refreshed.status).toBe(200);
   });
 
   it('stores an interaction without its id or its session id, and gives it back whole', async () => {
