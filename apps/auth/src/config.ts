@@ -38,6 +38,9 @@ const schema = z
     // Seals the private keys `pnpm kit keys` stores in the database (AES-256-GCM). Needed for
     // database keys only; in development a fixed development key is used when unset.
     KEYS_ENCRYPTION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+    // Refresh tokens, codes, session ids… are stored under HMAC-SHA-256 with this key (db/secret-ids.ts).
+    // The same on every instance; changing it invalidates every stored refresh token, code and session.
+    TOKEN_HASH_KEY: devSecret('dev-insecure-token-hash-key-change-me-000000000000'),
     // How often each instance checks the database for signing-key changes (seconds).
     KEYS_RELOAD_INTERVAL: seconds(5, 1, 300),
     OIDC_CLIENTS: z.string().optional(),
@@ -151,6 +154,7 @@ const schema = z
       accessTokenSigningAlg: e.ACCESS_TOKEN_SIGNING_ALG,
       keysEncryptionKey: e.KEYS_ENCRYPTION_KEY ?? (e.NODE_ENV === 'production' ? undefined : DEV_KEYS_ENCRYPTION_KEY),
       keysReloadIntervalSeconds: e.KEYS_RELOAD_INTERVAL,
+      tokenHashKey: e.TOKEN_HASH_KEY,
       clients: clients.data,
       seedDemoUsers: e.SEED_DEMO_USERS ? ['true', '1', 'yes'].includes(e.SEED_DEMO_USERS) : e.NODE_ENV !== 'production',
       ttl: {

@@ -9,6 +9,7 @@ import { AuditLog } from './audit/audit.js';
 import type { AuthConfig } from './config.js';
 import { openAuthDatabase } from './db/open.js';
 import type { AuthDatabase } from './db/schema.js';
+import { SecretIds } from './db/secret-ids.js';
 import { startSweeper } from './db/sweeper.js';
 import { devSigningKeys } from './keys/dev-keys.js';
 import { wireProviderEvents } from './provider/events.js';
@@ -19,6 +20,7 @@ import { KeyRing } from './keys/key-ring.js';
 import { SigningKeyStore } from './keys/key-store.js';
 import { errorHandler } from './errors.js';
 import { CsrfTokens } from './interactions/csrf.js';
+import { withoutInteractionIds } from './interactions/log-path.js';
 import { interactionRoutes } from './interactions/routes.js';
 import { registrationCap } from './provider/registration-cap.js';
 import { LoginGuard } from './security/login-guard.js';
@@ -53,7 +55,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.disable('x-powered-by');
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
-  app.use(requestLogging(deps.logger));
+  app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
   app.use(healthRoutes({ ready: () => database.ping() }));
   app.use('/public', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
 
@@ -143,7 +145,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     });
     const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
-    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs);
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey));
     return {
       app,
       provider,

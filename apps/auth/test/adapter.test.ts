@@ -1,14 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { KyselyAdapter } from '../src/db/kysely-adapter.js';
+import { SecretIds } from '../src/db/secret-ids.js';
 import { sweepExpired } from '../src/db/sweeper.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 
+const ids = new SecretIds('test-token-hash-key-0123456789abcdef');
+
 describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
   let store: TestStore;
   let database: AuthDatabase;
-  const adapter = (model: string) => new KyselyAdapter(database.db, model);
+  const adapter = (model: string) => new KyselyAdapter(database.db, model, ids);
 
   beforeAll(async () => {
     store = await createTestStore(engine);
@@ -22,7 +25,7 @@ describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
   it('stores, finds and overwrites a payload by id, per model', async () => {
     await adapter('Session').upsert('s1', { uid: 'u1', accountId: 'cust-1' }, 60);
     await adapter('Session').upsert('s1', { uid: 'u1', accountId: 'cust-2' }, 60);
-    expect(await adapter('Session').find('s1')).toEqual({ uid: 'u1', accountId: 'cust-2' });
+    expect(await adapter('Session').find('s1')).toEqual({ jti: 's1', uid: 'u1', accountId: 'cust-2' });
     expect(await adapter('Interaction').find('s1')).toBeUndefined();
   });
 
@@ -35,7 +38,7 @@ describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
   });
 
   it('does not return expired rows and sweeps them', async () => {
-    const past = new KyselyAdapter(database.db, 'AccessToken', () => Date.now() - 120_000);
+    const past = new KyselyAdapter(database.db, 'AccessToken', ids, () => Date.now() - 120_000);
     await past.upsert('old', { grantId: 'g-old' }, 60);
     expect(await adapter('AccessToken').find('old')).toBeUndefined();
     await adapter('Client').upsert('forever', { client_id: 'forever' });
@@ -62,7 +65,7 @@ describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
   });
 
   it('keeps strict reuse detection outside the refresh grace period', async () => {
-    const graceful = new KyselyAdapter(database.db, 'RefreshToken', () => Date.now() + 60_000, { refreshReuseGraceMs: 10_000 });
+    const graceful = new KyselyAdapter(database.db, 'RefreshToken', ids, () => Date.now() + 60_000, { refreshReuseGraceMs: 10_000 });
     await adapter('RefreshToken').upsert('rt-old', { grantId: 'g-grace', iiat: 1, rotations: 1 }, 600);
     await adapter('RefreshToken').upsert('rt-old-next', { grantId: 'g-grace', iiat: 1, rotations: 2 }, 600);
     await adapter('RefreshToken').consume('rt-old');
@@ -80,7 +83,7 @@ describe.each(ENGINES)('oidc-provider adapter on %s', (engine) => {
     expect(await adapter('AccessToken').find('a1')).toBeUndefined();
     await adapter('AccessToken').revokeByGrantId('g2');
     expect(await adapter('AccessToken').find('a2')).toBeUndefined();
-    expect(await adapter('RefreshToken').find('r1')).toEqual({ grantId: 'g2' });
-    expect(await adapter('AccessToken').find('other')).toEqual({ grantId: 'g3' });
+    expect(await adapter('RefreshToken').find('r1')).toEqual({ grantId: 'g2', jti: 'r1' });
+    expect(await adapter('AccessToken').find('other')).toEqual({ grantId: 'g3', jti: 'other' });
   });
 });

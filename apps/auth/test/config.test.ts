@@ -63,6 +63,22 @@ describe('auth configuration', () => {
     expect(problems.some((p) => p.startsWith('JWKS:'))).toBe(true);
   });
 
+  it('refuses the development token hash key in production', () => {
+    const problems = problemsOf({
+      ...noFile,
+      NODE_ENV: 'production',
+      COOKIE_SECRET: 'a'.repeat(40),
+      CLIENT_SECRET: 'x'.repeat(40),
+      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
+      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
+    });
+    expect(problems).toEqual(['tokenHashKey: uses a development default secret; production refuses it (generate one with scripts/secrets.js)']);
+  });
+
+  it('refuses a token hash key shorter than 32 characters', () => {
+    expect(problemsOf({ ...noFile, TOKEN_HASH_KEY: 'short' })).toContain('TOKEN_HASH_KEY: must be at least 32 characters');
+  });
+
   it('starts in production with real secrets and JWKS', () => {
     const secret = 'x'.repeat(40);
     const config = loadAuthConfig({
@@ -71,8 +87,10 @@ describe('auth configuration', () => {
       COOKIE_SECRET: `${'a'.repeat(40)},${'b'.repeat(40)}`,
       CLIENT_SECRET: secret,
       REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
+      TOKEN_HASH_KEY: 'z'.repeat(40),
       JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
     });
+    expect(config.tokenHashKey).toBe('z'.repeat(40));
     expect(config.cookieKeys).toHaveLength(2);
     expect(config.jwks?.keys).toHaveLength(1);
     expect(config.seedDemoUsers).toBe(false);

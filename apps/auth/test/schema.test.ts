@@ -3,13 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
-import { KyselyAdapter } from '../src/db/kysely-adapter.js';
 import { migrations } from '../src/db/migrations.js';
 import { authDatabaseConfig } from '../src/db/open.js';
 import type { AuthSchema } from '../src/db/schema.js';
 import { sweepExpired } from '../src/db/sweeper.js';
 import { AccountLocked } from '../src/errors.js';
 import { LoginGuard } from '../src/security/login-guard.js';
+
 
 /** The migrations a database of an older release has applied: those named before `name`, or up to it. */
 function migrationsBefore(name: string, inclusive = false): Record<string, Migration> {
@@ -53,17 +53,22 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
     const partial = migrations['0003_partial_lookup_indexes'];
     expect(partial).toBeDefined();
     await migrate(database.db, migrationsBefore('0003_partial_lookup_indexes'));
-    const adapter = (model: string) => new KyselyAdapter(database.db, model);
-    await adapter('Session').upsert('s1', { uid: 'uid-1', accountId: 'cust-1' }, 600);
-    await adapter('DeviceCode').upsert('d1', { userCode: 'WXYZ-1234', grantId: 'g1' }, 600);
-    await adapter('RefreshToken').upsert('r1', { grantId: 'g1' }, 600);
+    // Rows as the release before 0003 wrote them.
+    const row = (model: string, id: string, payload: object, keys: { uid?: string; user_code?: string; grant_id?: string }) =>
+      sql`insert into oidc_models (model, id, payload, grant_id, user_code, uid, expires_at)
+          values (${model}, ${id}, ${JSON.stringify(payload)}, ${keys.grant_id ?? null}, ${keys.user_code ?? null}, ${keys.uid ?? null}, ${Date.now() + 600_000})`.execute(database.db);
+    await row('Session', 's1', { uid: 'uid-1', accountId: 'cust-1' }, { uid: 'uid-1' });
+    await row('DeviceCode', 'd1', { userCode: 'WXYZ-1234', grantId: 'g1' }, { user_code: 'WXYZ-1234', grant_id: 'g1' });
+    await row('RefreshToken', 'r1', { grantId: 'g1' }, { grant_id: 'g1' });
 
     expect(await migrate(database.db, migrationsBefore('0003_partial_lookup_indexes', true))).toEqual(['0003_partial_lookup_indexes']);
 
     // Nothing stored is lost, and the lookups still find their rows…
-    expect(await adapter('Session').findByUid('uid-1')).toEqual({ uid: 'uid-1', accountId: 'cust-1' });
-    expect(await adapter('DeviceCode').findByUserCode('WXYZ-1234')).toMatchObject({ grantId: 'g1' });
-    expect(await adapter('RefreshToken').find('r1')).toEqual({ grantId: 'g1' });
+    const payloadWhere = async (column: 'uid' | 'user_code' | 'id', model: string, value: string) =>
+      (await database.db.selectFrom('oidc_models').select('payload').where('model', '=', model).where(column, '=', value).executeTakeFirst())?.payload;
+    expect(await payloadWhere('uid', 'Session', 'uid-1')).toBe(JSON.stringify({ uid: 'uid-1', accountId: 'cust-1' }));
+    expect(await payloadWhere('user_code', 'DeviceCode', 'WXYZ-1234')).toContain('"grantId":"g1"');
+    expect(await payloadWhere('id', 'RefreshToken', 'r1')).toBe(JSON.stringify({ grantId: 'g1' }));
     // …through the partial indexes, which replace the full ones.
     const names = await indexNames(database.db, engine);
     expect(names).toEqual(expect.arrayContaining(['oidc_models_uid_partial', 'oidc_models_user_code_partial', 'oidc_models_grant_id']));

@@ -24,9 +24,11 @@ function levelOf(status: number): 'info' | 'warn' | 'error' {
  * One line per request when its response is finished (or the client went away), with a
  * request id echoed as X-Request-Id. Only the path is logged: query strings carry
  * authorization codes and state. No child logger per request: `requestLog` makes one
- * for the few requests that log more than their line (errors).
+ * for the few requests that log more than their line (errors). `logPath` takes secrets out of
+ * the path itself (the OP's interaction ids).
  */
-export function requestLogging(logger: Logger): RequestHandler {
+export function requestLogging(logger: Logger, options: { logPath?: (path: string) => string } = {}): RequestHandler {
+  const logPath = options.logPath ?? ((path: string) => path);
   return (req, res, next) => {
     const started = performance.now();
     const id = requestIdOf(req);
@@ -42,7 +44,7 @@ export function requestLogging(logger: Logger): RequestHandler {
       logger[level](
         {
           reqId: id,
-          req: { method: req.method, path: req.originalUrl.split('?')[0], remoteAddress: req.ip },
+          req: { method: req.method, path: logPath(req.originalUrl.split('?')[0] ?? ''), remoteAddress: req.ip },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),
         },

@@ -3,6 +3,7 @@ import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { guarded } from './guarded.js';
 import { ManagedClientAdapter } from '../clients/managed-client-adapter.js';
 import type { AuthSchema } from './schema.js';
+import type { SecretIds } from './secret-ids.js';
 
 /** Models whose rows belong to a grant and go when the grant is revoked. */
 const GRANTABLE = new Set([
@@ -18,11 +19,6 @@ const GRANTABLE = new Set([
 const SINGLE_USE = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
 
 
-/**
- * One oidc-provider Adapter for every model, over Kysely, so the same queries run on
- * SQLite and PostgreSQL. `consume` is a compare-and-set: of two concurrent uses of one
- * refresh token or code only one wins, the other revokes the whole grant.
- */
 export interface AdapterOptions {
   /**
    * Milliseconds after a refresh token's rotation during which presenting it again is taken as a
@@ -33,10 +29,18 @@ export interface AdapterOptions {
   refreshReuseGraceMs?: number;
 }
 
+/**
+ * One oidc-provider Adapter for every model, over Kysely, so the same queries run on
+ * SQLite and PostgreSQL. `consume` is a compare-and-set: of two concurrent uses of one
+ * refresh token or code only one wins, the other revokes the whole grant. Rows of the
+ * secret-keyed models (refresh tokens, codes, sessions…) are stored under the keyed hash of
+ * their id, without it in the payload (SecretIds); every method takes the raw id.
+ */
 export class KyselyAdapter implements Adapter {
   constructor(
     private readonly db: Kysely<AuthSchema>,
     private readonly model: string,
+    private readonly ids: SecretIds,
     private readonly now: () => number = Date.now,
     private readonly options: AdapterOptions = {},
   ) {}
@@ -45,8 +49,9 @@ export class KyselyAdapter implements Adapter {
     return guarded(async () => {
       const row = {
         model: this.model,
-        id,
-        payload: JSON.stringify(payload),
+        id: this.ids.rowId(this.model, id),
+        payload: JSON.stringify(this.ids.seal(this.model, id, payload)),
+        id_hashed: this.ids.isHashed(this.model) ? 1 : 0,
         grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
         user_code: payload.userCode ?? null,
         uid: payload.uid ?? null,
@@ -79,17 +84,18 @@ export class KyselyAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const payload = await this.findBy('id', id);
+    const stored = await this.findBy('id', this.ids.rowId(this.model, id));
+    const payload = stored && this.ids.open(this.model, id, stored);
     const grace = this.options.refreshReuseGraceMs ?? 0;
     if (this.model !== 'RefreshToken' || grace <= 0 || !payload || typeof payload.consumed !== 'number') return payload;
     if (this.now() - payload.consumed * 1000 > grace) return payload;
-    return guarded(() => this.reopenForRetry(id, payload));
+    return guarded(() => this.reopenForRetry(this.ids.rowId(this.model, id), payload));
   }
 
   /**
    * Within the grace period: if the successor of this refresh token was never used, delete it and
    * un-consume this one, so oidc-provider rotates it again (one valid chain). Otherwise the
-   * payload stays consumed and oidc-provider's reuse detection revokes the grant.
+   * payload stays consumed and oidc-provider's reuse detection revokes the grant. `id` is the row id.
    */
   private reopenForRetry(id: string, payload: AdapterPayload): Promise<AdapterPayload> {
     const grantId = typeof payload.grantId === 'string' ? payload.grantId : undefined;
@@ -133,6 +139,11 @@ export class KyselyAdapter implements Adapter {
     });
   }
 
+  /**
+   * A session by its uid (not a credential: tokens carry it as `sessionUid`). The payload comes
+   * back without the session id, which only its cookie holds; oidc-provider only compares such a
+   * session's account and grants, never saves it.
+   */
   findByUid(uid: string): Promise<AdapterPayload | undefined> {
     return this.findBy('uid', uid);
   }
@@ -141,7 +152,8 @@ export class KyselyAdapter implements Adapter {
     return this.findBy('user_code', userCode);
   }
 
-  consume(id: string): Promise<void> {
+  consume(rawId: string): Promise<void> {
+    const id = this.ids.rowId(this.model, rawId);
     return guarded(async () => {
       const now = this.now();
       const result = await this.db
@@ -166,7 +178,7 @@ export class KyselyAdapter implements Adapter {
 
   destroy(id: string): Promise<void> {
     return guarded(async () => {
-      await this.db.deleteFrom('oidc_models').where('model', '=', this.model).where('id', '=', id).execute();
+      await this.db.deleteFrom('oidc_models').where('model', '=', this.model).where('id', '=', this.ids.rowId(this.model, id)).execute();
     });
   }
 
@@ -200,9 +212,9 @@ export class KyselyAdapter implements Adapter {
   }
 }
 
-export function kyselyAdapterFactory(db: Kysely<AuthSchema>, options: AdapterOptions = {}) {
+export function kyselyAdapterFactory(db: Kysely<AuthSchema>, ids: SecretIds, options: AdapterOptions = {}) {
   return (model: string): Adapter => {
-    const adapter = new KyselyAdapter(db, model, Date.now, options);
+    const adapter = new KyselyAdapter(db, model, ids, Date.now, options);
     // Clients added with `pnpm kit clients` come first, read per request (no restart, no cache).
     return model === 'Client' ? new ManagedClientAdapter(db, adapter) : adapter;
   };

@@ -1,4 +1,5 @@
 import type { Database } from '@apps/shared';
+import type { Generated } from 'kysely';
 
 /** Every oidc-provider model, one row each; secondary keys are columns so they can be indexed. */
 export interface OidcModelTable {
@@ -14,6 +15,11 @@ export interface OidcModelTable {
   /** Grants only (0006): whose grant it is and to which client, so the CLI can find them. */
   account_id: string | null;
   client_id: string | null;
+  /**
+   * 1: `id` is the keyed hash of a secret-keyed model's id (0009, db/secret-ids.ts); 0 for the other
+   * models, and for rows of those models written before 0009 until they are converted.
+   */
+  id_hashed: Generated<number>;
 }
 
 /** Clients added with `pnpm kit clients add` (0006); static clients stay in env, registered ones in oidc_models. */

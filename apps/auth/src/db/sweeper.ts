@@ -1,6 +1,8 @@
 import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
+import { hashStoredSecrets } from './hash-stored-secrets.js';
 import type { AuthSchema } from './schema.js';
+import type { SecretIds } from './secret-ids.js';
 
 /**
  * Deletes expired OIDC rows, spent windows of rate_limits (left by instances of an older
@@ -14,13 +16,23 @@ export async function sweepExpired(db: Kysely<AuthSchema>, now = Date.now(), aud
   return Number(models.numDeletedRows) + Number(limits.numDeletedRows) + Number(audit?.numDeletedRows ?? 0);
 }
 
-/** Runs the sweep on an interval; failures are logged and retried next time. */
-export function startSweeper(db: Kysely<AuthSchema>, logger: Logger, intervalMs: number, auditRetentionMs?: number): () => void {
+/**
+ * Runs the sweep on an interval; failures are logged and retried next time. With `ids`, each run
+ * also re-keys rows an instance of a release before 0009 wrote with their raw id during a rolling
+ * upgrade, so new instances find them within one interval (db/hash-stored-secrets.ts).
+ */
+export function startSweeper(db: Kysely<AuthSchema>, logger: Logger, intervalMs: number, auditRetentionMs?: number, ids?: SecretIds): () => void {
   const timer = setInterval(() => {
     sweepExpired(db, Date.now(), auditRetentionMs).then(
       (n) => n > 0 && logger.debug({ deleted: n }, 'expired rows swept'),
       (err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'sweep failed'),
     );
+    if (ids) {
+      hashStoredSecrets(db, ids).then(
+        (n) => n > 0 && logger.info({ converted: n }, 'stored tokens and sessions re-keyed under TOKEN_HASH_KEY'),
+        (err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 're-keying failed'),
+      );
+    }
   }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);

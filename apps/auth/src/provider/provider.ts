@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { mayHoldTokens, type CustomerDirectory } from '../customers/directory.js';
 import { kyselyAdapterFactory } from '../db/kysely-adapter.js';
+import { SecretIds } from '../db/secret-ids.js';
 import type { AuthConfig } from '../config.js';
 import type { AuthSchema } from '../db/schema.js';
 import type { SigningKeys } from '../keys/jwks.js';
@@ -65,7 +66,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   // The first key of the matching type signs; ID tokens follow id_token_signed_response_alg (RS256).
   const accessTokenJwt = { sign: { alg: config.accessTokenSigningAlg } };
   return {
-    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000 }) }),
+    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000 }) }),
     clients: config.clients.map(toClientMetadata),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

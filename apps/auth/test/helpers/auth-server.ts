@@ -20,8 +20,11 @@ export interface TestAuth {
   url: string;
   config: AuthConfig;
   current: AuthService;
-  /** Closes the app and its database, then builds a new one on the same database and URL. */
-  restart(): Promise<void>;
+  /**
+   * Closes the app and its database, then builds a new one on the same database and URL; `between`
+   * runs while it is down (e.g. to put the database in an older release's state).
+   */
+  restart(between?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -62,8 +65,9 @@ export async function startTestAuth(
     url,
     config,
     current: await startServer(config, logger),
-    async restart() {
+    async restart(between) {
       await handle.current.close();
+      await between?.();
       handle.current = await startServer(config, logger);
     },
     async close() {
