@@ -1,6 +1,7 @@
 import { openBrowser, type BrowserSession } from '@kit/harness/browser';
-import { httpsGet } from '@kit/harness/http';
-import { SERVICES, startStack, type Stack } from '@kit/harness/stack';
+import { Https, httpsGet } from '@kit/harness/http';
+import { OAuthClient } from '@kit/harness/oauth';
+import { DEV_CLIENT, SERVICES, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let stack: Stack;
@@ -32,6 +33,29 @@ describe('the stack behind Caddy', () => {
     const appLog = () => stack.logTail('app', 500);
     await expect.poll(() => /identity provider (discovered|unreachable)/.test(appLog()), { timeout: 30_000 }).toBe(true);
     expect(appLog()).not.toMatch(/certificate|UNABLE_TO_VERIFY|SELF_SIGNED|ERR_TLS|CERT_/i);
+  });
+
+  it('serves a client that follows RFC 9728: the resource the API advertises is one the OP issues tokens for, and the API accepts them', async () => {
+    const https = new Https(stack.ca);
+    try {
+      const metadata = (await https.fetch(`${stack.urls.api}/.well-known/oauth-protected-resource`)).json<{ resource: string; authorization_servers: string[] }>();
+      expect(metadata.resource).toBe(stack.urls.api);
+      const client = new OAuthClient(metadata.authorization_servers[0]!, {
+        http: https,
+        apiUrl: metadata.resource,
+        client: { client_id: DEV_CLIENT.id, client_secret: DEV_CLIENT.secret, redirect_uris: [`${stack.urls.app}/callback`] },
+      });
+      const { code, verifier, error } = await client.authorize({ resource: metadata.resource, prompt: 'consent' });
+      expect(error).toBeNull();
+      const tokens = await client.exchange(code!, verifier);
+      expect(tokens.status, tokens.text).toBe(200);
+      const claims = JSON.parse(Buffer.from(tokens.body.access_token.split('.')[1]!, 'base64url').toString()) as { aud: string };
+      expect(claims.aud).toBe(metadata.resource);
+      const accounts = await client.api('/accounts', tokens.body.access_token);
+      expect(accounts.status, accounts.body.slice(0, 200)).toBe(200);
+    } finally {
+      https.close();
+    }
   });
 
   it("renders the app's home page in Chromium", async () => {

@@ -33,7 +33,9 @@ const schema = z
     logLevel: e.LOG_LEVEL,
     publicUrl: e.API_URL,
     issuer: e.OP_ISSUER,
-    audience: e.API_AUDIENCE,
+    // Tokens for either name of this API are accepted: API_AUDIENCE and the API's own URL (the
+    // RFC 9728 resource identifier; the OP issues tokens with whichever indicator the client sent).
+    audiences: [...new Set([e.API_AUDIENCE, e.API_URL])],
     jwksUri: e.JWKS_URI ?? `${e.OP_ISSUER}/jwks`,
     jwksCooldownMs: e.JWKS_COOLDOWN_SECONDS * 1000,
     clockToleranceSeconds: e.CLOCK_TOLERANCE_SECONDS,

@@ -42,7 +42,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
     createTokenVerifier({
       jwksUri: config.jwksUri,
       issuer: config.issuer,
-      audience: config.audience,
+      audience: config.audiences,
       clockToleranceSeconds: config.clockToleranceSeconds,
       jwksCooldownMs: config.jwksCooldownMs,
     });

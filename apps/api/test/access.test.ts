@@ -87,6 +87,17 @@ describe('access control over HTTP', () => {
     });
   });
 
+  it('accepts tokens whose audience is the resource its RFC 9728 metadata names, besides API_AUDIENCE, and nothing else', async () => {
+    const { resource } = (await (await fetch(`${api.url}/.well-known/oauth-protected-resource`)).json()) as { resource: string };
+    expect((await api.get('/accounts', await api.token({ aud: resource }))).status).toBe(200);
+    expect((await api.get('/accounts', await api.token())).status).toBe(200);
+    for (const aud of ['https://api.test.example/api/fdx/v6', 'https://other.test.example', 'api://other']) {
+      const res = await api.get('/accounts', await api.token({ aud }));
+      expect(res.status, aud).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+  });
+
   it('fetches the JWKS once for many requests', async () => {
     const before = api.jwks.requests;
     for (let i = 0; i < 5; i++) expect((await api.get('/accounts')).status).toBe(200);

@@ -54,6 +54,23 @@ describe.each(ENGINES)('authorization code flow on %s', (engine) => {
     expect(payload.scope).toBe('accounts:read transactions:read');
   });
 
+  it("issues a token for the API's URL (its RFC 9728 resource) with that URL as audience, and refuses other resources", async () => {
+    const browser = new OAuthClient(auth.issuer);
+    const resource = auth.config.apiResources.find((r) => r.startsWith('https://'))!;
+    const { code, verifier } = await browser.authorize({ resource });
+    const tokens = await exchange(auth.issuer, code!, verifier);
+    expect(tokens.status, tokens.text).toBe(200);
+    const jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
+    const { payload } = await jwtVerify(tokens.body.access_token, jwks, { audience: resource });
+    expect(payload.aud).toBe(resource);
+    expect(payload.scope).toBe('accounts:read transactions:read');
+
+    for (const other of [`${resource}/api/fdx/v6`, 'https://elsewhere.example']) {
+      const page = await browser.get(browser.authorizeUrl({ resource: other, challenge: 'x'.repeat(43), state: 's' }));
+      expect(new URL(page.location!).searchParams.get('error'), other).toBe('invalid_target');
+    }
+  });
+
   it('rotates refresh tokens and revokes the grant when a rotated one is reused', async () => {
     const browser = new OAuthClient(auth.issuer);
     const { code, verifier } = await browser.authorize({ prompt: 'consent' });

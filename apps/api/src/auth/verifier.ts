@@ -13,7 +13,8 @@ export interface AccessToken {
 export interface VerifierOptions {
   jwksUri: string;
   issuer: string;
-  audience: string;
+  /** Accepted `aud` values (any one of them). */
+  audience: string | string[];
   /** Seconds of clock skew tolerated on exp/nbf/iat. */
   clockToleranceSeconds: number;
   /** Minimum time between JWKS refetches triggered by an unknown kid. */

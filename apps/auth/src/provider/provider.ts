@@ -129,10 +129,12 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
         useGrantedResource: async () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
-          if (resourceIndicator !== config.apiAudience) throw new errors.InvalidTarget();
+          // The API's URL (what its RFC 9728 metadata names) or the configured audience: the
+          // token's audience is the indicator the client asked for, so the three always agree.
+          if (!config.apiResources.includes(resourceIndicator)) throw new errors.InvalidTarget();
           return {
             scope: API_SCOPES.join(' '),
-            audience: config.apiAudience,
+            audience: resourceIndicator,
             accessTokenTTL: numberOr(client['access_token_ttl'], ttl.accessToken),
             accessTokenFormat: 'jwt',
             jwt: accessTokenJwt,
