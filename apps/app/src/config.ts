@@ -24,6 +24,9 @@ const schema = z
     // Unset: a remembered grant is reused (no consent page on every login). `consent` forces the
     // consent page, which a generic OP requires before it issues a refresh token for offline_access.
     LOGIN_PROMPT: z.enum(['consent', 'login', 'login consent']).optional(),
+    // Pushed authorization requests (RFC 9126): `auto` pushes when the OP's discovery requires it
+    // for every client; `true` always (set it when the OP requires PAR of this client only).
+    USE_PAR: z.enum(['auto', 'true', 'false']).default('auto'),
     SESSION_TTL_SECONDS: envInt(8 * 3600, 60, 30 * 24 * 3600),
     DISCOVERY_RETRY_MAX_MS: envInt(30_000, 100, 600_000),
     DATA_DIR: z.string().default('.data'),
@@ -48,6 +51,7 @@ const schema = z
     cookieSecrets: e.COOKIE_SECRET,
     scopes: e.SCOPES,
     loginPrompt: e.LOGIN_PROMPT,
+    usePar: e.USE_PAR,
     sessionTtlSeconds: e.SESSION_TTL_SECONDS,
     discoveryRetryMaxMs: e.DISCOVERY_RETRY_MAX_MS,
     dataDir: resolve(e.DATA_DIR),

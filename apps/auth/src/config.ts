@@ -73,6 +73,8 @@ const schema = z
     // Failed client authentication (401 at /token, revocation, introspection, /reg/:id) per window.
     CLIENT_AUTH_FAILURES_PER_WINDOW: envInt(10, 1),
     CLIENT_AUTH_FAILURES_PER_IP: envInt(30, 1),
+    // RFC 9126 for every client (each client can also be set with require_pushed_authorization_requests).
+    REQUIRE_PAR: envBoolean(false),
     REGISTRATION_ENABLED: envBoolean(true),
     REGISTRATION_OPEN: envBoolean(false),
     REGISTRATION_INITIAL_ACCESS_TOKEN: devSecret('dev-insecure-registration-initial-access-token-0000'),
@@ -182,6 +184,7 @@ const schema = z
         clientAuthFailuresPerClientIp: e.CLIENT_AUTH_FAILURES_PER_WINDOW,
         clientAuthFailuresPerIp: e.CLIENT_AUTH_FAILURES_PER_IP,
       },
+      requirePar: e.REQUIRE_PAR,
       registration: {
         enabled: e.REGISTRATION_ENABLED,
         open: e.REGISTRATION_OPEN,

@@ -65,6 +65,17 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     expect(listed.stdout).not.toContain(client.clientSecret);
   });
 
+  it('adds a client that must push its authorization requests (--require-par)', async () => {
+    const client = json<Added>(await kit('clients', 'add', '--name', 'Pusher', '--redirect-uri', REDIRECT, '--require-par', '--json'));
+    expect(client).toMatchObject({ requirePar: true });
+    const browser = new OAuthClient(auth.issuer, { client: { client_id: client.clientId, client_secret: client.clientSecret!, redirect_uris: [REDIRECT] } });
+    const { page } = await browser.startAuthorization();
+    expect(new URL(page.location!).searchParams.get('error')).toBe('invalid_request');
+    const { code, verifier } = await browser.authorize({ par: true, prompt: 'consent' });
+    expect((await browser.exchange(code!, verifier)).status).toBe(200);
+    expect((await kit('clients', 'show', client.clientId)).stdout).toMatch(/require_par\s+yes/);
+  });
+
   it('prints the secret once in text, with a warning to store it', async () => {
     const added = await kit('clients', 'add', '--name', 'Texty', '--redirect-uri', REDIRECT, '--id', `texty-${engine}`);
     expect(added.code).toBe(0);

@@ -68,6 +68,8 @@ export interface AuthorizeOptions {
   codeChallengeMethod?: string | null;
   clientId?: string;
   redirectUri?: string;
+  /** Push the request first (RFC 9126, the client authenticated); the browser then opens only its request_uri. */
+  par?: boolean;
 }
 
 export interface TokenResponse {
@@ -210,6 +212,19 @@ export class OAuthClient {
     return `${this.issuer}/auth?${params.toString()}`;
   }
 
+  /** RFC 9126: pushes the authorization request as this client; the URL the browser then opens (client_id + request_uri). */
+  async pushAuthorization(authorizeUrl: string): Promise<string> {
+    const params = new URL(authorizeUrl).searchParams;
+    const res = await this.request(
+      `${this.issuer}/request`,
+      { ...form(Object.fromEntries(params)), headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.client.client_id, this.client.client_secret) } },
+      false,
+    );
+    if (res.status !== 201) throw new Error(`pushed authorization request: HTTP ${res.status} ${res.body.slice(0, 200)}`);
+    const { request_uri: requestUri } = res.json<{ request_uri: string }>();
+    return `${this.issuer}/auth?${new URLSearchParams({ client_id: params.get('client_id')!, request_uri: requestUri }).toString()}`;
+  }
+
   /** Posts an interaction form (login, consent, abort) with the page's CSRF token; follows on the OP. */
   async submit(page: HttpReply, action: 'login' | 'confirm' | 'abort', values: Record<string, string> = {}): Promise<HttpReply> {
     const uid = /\/interaction\/([^/"]+)\//.exec(page.body)?.[1];
@@ -226,7 +241,8 @@ export class OAuthClient {
   async startAuthorization(opts: AuthorizeOptions = {}) {
     const { verifier, challenge } = pkcePair();
     const state = randomBytes(8).toString('hex');
-    const page = await this.get(this.authorizeUrl({ ...opts, challenge, state }));
+    const url = this.authorizeUrl({ ...opts, challenge, state });
+    const page = await this.get({ ...this.options.authorization, ...opts }.par ? await this.pushAuthorization(url) : url);
     return { page, verifier, state };
   }
 

@@ -15,7 +15,7 @@ export async function startLogin(
     codeVerifier: client.randomPKCECodeVerifier(),
     returnTo,
   };
-  const url = client.buildAuthorizationUrl(op, {
+  const parameters = {
     redirect_uri: config.redirectUri,
     scope: config.scopes,
     response_type: 'code',
@@ -27,8 +27,24 @@ export async function startLogin(
     // No prompt by default, so the OP reuses a remembered grant; our OP issues dev-rp's refresh
     // token through force_refresh_token. LOGIN_PROMPT=consent for OPs that need it for offline_access.
     ...(config.loginPrompt ? { prompt: config.loginPrompt } : {}),
-  });
+  };
+  const url = usesPar(op, config) ? await pushedAuthorizationUrl(op, parameters) : client.buildAuthorizationUrl(op, parameters);
   return { url, pending };
+}
+
+function usesPar(op: client.Configuration, config: AppConfig): boolean {
+  if (config.usePar === 'auto') return op.serverMetadata().require_pushed_authorization_requests === true;
+  return config.usePar === 'true';
+}
+
+/** RFC 9126: the parameters go to the OP's PAR endpoint (client authenticated); the browser only carries request_uri. */
+async function pushedAuthorizationUrl(op: client.Configuration, parameters: Record<string, string>): Promise<URL> {
+  try {
+    return await client.buildAuthorizationUrlWithPAR(op, parameters);
+  } catch (err) {
+    if (err instanceof client.ResponseBodyError) throw new LoginFailedError(err.error, `The identity provider refused the login request (${err.error}).`, 502);
+    throw new UpstreamUnavailableError("The identity provider's pushed authorization endpoint", err);
+  }
 }
 
 const CALLBACK_MESSAGES: Record<string, string> = {

@@ -40,6 +40,7 @@ const describeClient = (c: ClientSummary) =>
     `redirect_uris  ${c.redirectUris.join(' ')}`,
     `grant_types    ${c.grantTypes.join(' ')}`,
     `fdx_scopes     ${c.fdxScopes.join(' ')}`,
+    `require_par    ${c.requirePar ? 'yes' : 'no'}`,
     ...(c.createdAt ? [`created        ${c.createdAt}`] : []),
   ]
     .map((line) => line.trimEnd())
@@ -64,6 +65,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'fdx-scope': { type: 'string', multiple: true },
         'grant-type': { type: 'string', multiple: true },
         scope: { type: 'string' },
+        'require-par': { type: 'boolean', default: false },
       },
       optionHelp: {
         name: 'shown on the consent page (required)',
@@ -74,6 +76,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'fdx-scope': 'FDX scope added when a request names none (accounts:read, customers:read, transactions:read)',
         'grant-type': 'authorization_code, refresh_token (default both)',
         scope: 'scopes the client may ask for (default: all)',
+        'require-par': 'authorization requests only as pushed authorization requests (RFC 9126)',
       },
       async run({ options }, deps) {
         const name = options.name as string | undefined;
@@ -90,6 +93,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
             fdxScopes: options['fdx-scope'] as string[] | undefined,
             grantTypes: options['grant-type'] as string[] | undefined,
             scope: options.scope as string | undefined,
+            requirePar: options['require-par'] === true,
           }),
         );
         await record(deps, 'client.created', added.client.clientId, { type: added.client.type });

@@ -16,6 +16,7 @@ export interface ClientSummary {
   redirectUris: string[];
   grantTypes: string[];
   fdxScopes: string[];
+  requirePar: boolean;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -29,6 +30,8 @@ export interface NewClient {
   fdxScopes?: string[] | undefined;
   grantTypes?: string[] | undefined;
   scope?: string | undefined;
+  /** RFC 9126: authorization requests only through PAR. */
+  requirePar?: boolean | undefined;
 }
 
 /** A static client (env / .env.clients.json) is changed there, never in the database. */
@@ -51,6 +54,7 @@ function summary(metadata: Metadata, source: ClientSource, row?: { disabled_at: 
     redirectUris: metadata.redirect_uris,
     grantTypes: metadata.grant_types ?? ['authorization_code'],
     fdxScopes: metadata.fdx_scopes ?? [],
+    requirePar: metadata.require_pushed_authorization_requests === true,
     createdAt: row ? new Date(row.created_at).toISOString() : null,
     updatedAt: row ? new Date(row.updated_at).toISOString() : null,
   };
@@ -99,6 +103,7 @@ export class ClientStore {
       ...(input.grantTypes?.length ? { grant_types: input.grantTypes } : {}),
       ...(input.scope ? { scope: input.scope } : {}),
       fdx_scopes: input.fdxScopes ?? [],
+      require_pushed_authorization_requests: input.requirePar === true,
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

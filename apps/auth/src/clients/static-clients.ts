@@ -23,6 +23,8 @@ export const staticClientSchema = z
     fdx_scopes: z.array(z.enum(API_SCOPES)).default([]),
     access_token_ttl: z.number().int().positive().optional(),
     refresh_token_ttl: z.number().int().positive().optional(),
+    // RFC 9126: this client's authorization requests must come through PAR (POST /request).
+    require_pushed_authorization_requests: z.boolean().default(false),
   })
   .transform((c) => ({
     ...c,

@@ -109,6 +109,9 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      // RFC 9126, on for every client; required for all (REQUIRE_PAR) or per client
+      // (require_pushed_authorization_requests). Responses always carry RFC 9207 `iss`.
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.requirePar },
       introspection: { enabled: true },
       userinfo: { enabled: true },
       rpInitiatedLogout: {
