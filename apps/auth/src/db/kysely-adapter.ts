@@ -27,6 +27,8 @@ export interface AdapterOptions {
    * one chain stays valid. 0 (default) keeps strict reuse detection: any reuse revokes the grant.
    */
   refreshReuseGraceMs?: number;
+  /** Dynamic registration stops at this many registered clients (checked atomically with the insert). */
+  maxRegisteredClients?: number;
 }
 
 /**
@@ -46,41 +48,44 @@ export class KyselyAdapter implements Adapter {
   ) {}
 
   upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    return guarded(async () => {
-      const row = {
-        model: this.model,
-        id: this.ids.rowId(this.model, id),
-        payload: JSON.stringify(this.ids.seal(this.model, id, payload)),
-        id_hashed: this.ids.isHashed(this.model) ? 1 : 0,
-        grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
-        user_code: payload.userCode ?? null,
-        uid: payload.uid ?? null,
-        consumed_at: typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
-        expires_at: typeof expiresIn === 'number' ? this.now() + expiresIn * 1000 : null,
-        // Grants are listed and revoked by customer and by client (`pnpm kit grants`, migration 0006).
-        ...(this.model === 'Grant'
-          ? {
-              account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
-              client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
-            }
-          : {}),
-      };
-      await this.db
-        .insertInto('oidc_models')
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(['model', 'id']).doUpdateSet({
-            payload: row.payload,
-            grant_id: row.grant_id,
-            user_code: row.user_code,
-            uid: row.uid,
-            consumed_at: row.consumed_at,
-            expires_at: row.expires_at,
-            ...(this.model === 'Grant' ? { account_id: row.account_id, client_id: row.client_id } : {}),
-          }),
-        )
-        .execute();
-    });
+    return guarded(() => this.upsertIn(this.db, id, payload, expiresIn));
+  }
+
+  /** The upsert on `db` (this adapter's database, or a transaction of it). */
+  async upsertIn(db: Kysely<AuthSchema>, id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
+    const row = {
+      model: this.model,
+      id: this.ids.rowId(this.model, id),
+      payload: JSON.stringify(this.ids.seal(this.model, id, payload)),
+      id_hashed: this.ids.isHashed(this.model) ? 1 : 0,
+      grant_id: GRANTABLE.has(this.model) ? (payload.grantId ?? null) : null,
+      user_code: payload.userCode ?? null,
+      uid: payload.uid ?? null,
+      consumed_at: typeof payload.consumed === 'number' ? payload.consumed * 1000 : null,
+      expires_at: typeof expiresIn === 'number' ? this.now() + expiresIn * 1000 : null,
+      // Grants are listed and revoked by customer and by client (`pnpm kit grants`, migration 0006).
+      ...(this.model === 'Grant'
+        ? {
+            account_id: typeof payload.accountId === 'string' ? payload.accountId : null,
+            client_id: typeof payload.clientId === 'string' ? payload.clientId : null,
+          }
+        : {}),
+    };
+    await db
+      .insertInto('oidc_models')
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(['model', 'id']).doUpdateSet({
+          payload: row.payload,
+          grant_id: row.grant_id,
+          user_code: row.user_code,
+          uid: row.uid,
+          consumed_at: row.consumed_at,
+          expires_at: row.expires_at,
+          ...(this.model === 'Grant' ? { account_id: row.account_id, client_id: row.client_id } : {}),
+        }),
+      )
+      .execute();
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -216,6 +221,6 @@ export function kyselyAdapterFactory(db: Kysely<AuthSchema>, ids: SecretIds, opt
   return (model: string): Adapter => {
     const adapter = new KyselyAdapter(db, model, ids, Date.now, options);
     // Clients added with `pnpm kit clients` come first, read per request (no restart, no cache).
-    return model === 'Client' ? new ManagedClientAdapter(db, adapter) : adapter;
+    return model === 'Client' ? new ManagedClientAdapter(db, adapter, options.maxRegisteredClients) : adapter;
   };
 }

@@ -65,6 +65,18 @@ function assertRegistrationPolicy(metadata: ClientMetadata): void {
     const loopback = url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
     if (url.protocol !== 'https:' && !loopback) throw new errors.InvalidRedirectUri('redirect URIs must use https (or http on a loopback host)');
   }
+  // What the OP fetches for a registered client: https only. (oidc-provider also refuses to
+  // connect to loopback, private and other special-use addresses, and times out after 2.5 s.)
+  for (const key of ['jwks_uri', 'sector_identifier_uri'] as const) {
+    const value = metadata[key];
+    if (value !== undefined && (typeof value !== 'string' || URL.parse(value)?.protocol !== 'https:')) {
+      throw new errors.InvalidClientMetadata(`${key} must be an https URL`);
+    }
+  }
+  const requestUris = metadata['request_uris'];
+  if (Array.isArray(requestUris) && requestUris.some((u) => typeof u !== 'string' || URL.parse(u)?.protocol !== 'https:')) {
+    throw new errors.InvalidClientMetadata('request_uris must be https URLs');
+  }
   const scopes = typeof metadata.scope === 'string' ? metadata.scope.split(' ').filter(Boolean) : [];
   const unknown = scopes.filter((s) => !ALL_SCOPES.includes(s));
   if (unknown.length > 0) throw new errors.InvalidClientMetadata(`scope contains values that are not allowed: ${unknown.join(' ')}`);

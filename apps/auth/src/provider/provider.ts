@@ -66,7 +66,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   // The first key of the matching type signs; ID tokens follow id_token_signed_response_alg (RS256).
   const accessTokenJwt = { sign: { alg: config.accessTokenSigningAlg } };
   return {
-    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000 }) }),
+    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000, maxRegisteredClients: config.registration.maxClients }) }),
     clients: config.clients.map(toClientMetadata),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -75,6 +75,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       id_token_signed_response_alg: 'RS256',
     },
     extraClientMetadata: { properties: EXTRA_CLIENT_METADATA, validator: validateClientMetadata },
+    // A registered client's key set or sector document: small documents, never megabytes.
+    fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 64 * 1024, sector_identifier_uri: 64 * 1024 },
     jwks: deps.keys,
     cookies: { keys: config.cookieKeys, long: { signed: true }, short: { signed: true } },
     responseTypes: ['code'],
