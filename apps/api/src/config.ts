@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -24,6 +24,8 @@ const schema = z
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
     RATE_LIMIT_PER_IP: envInt(6000, 0),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
+    // Whose X-Client-Cert header (the mTLS client certificate Caddy passes on) is believed.
+    TRUSTED_PROXIES: trustedProxies,
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .transform((e) => ({
@@ -44,6 +46,7 @@ const schema = z
     databaseUrl: e.DATABASE_URL,
     seedOnStart: e.SEED_ON_START === undefined ? e.NODE_ENV !== 'production' : ['true', '1', 'yes'].includes(e.SEED_ON_START),
     institutionName: e.INSTITUTION_NAME,
+    trustedProxies: e.TRUSTED_PROXIES,
     rateLimit: {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
       perClient: e.RATE_LIMIT_PER_CLIENT,

@@ -1,5 +1,14 @@
 import express, { type Express } from 'express';
-import { apiSecurityHeaders, createRateCounter, healthRoutes, requestLogging, type Database, type Logger, type RateCounter } from '@apps/shared';
+import {
+  apiSecurityHeaders,
+  createRateCounter,
+  healthRoutes,
+  refuseUntrustedCertificateHeader,
+  requestLogging,
+  type Database,
+  type Logger,
+  type RateCounter,
+} from '@apps/shared';
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
@@ -8,7 +17,7 @@ import { openApiDatabase } from './db/open.js';
 import type { ApiSchema } from './db/schema.js';
 import { SqlDataSource } from './db/sql-data-source.js';
 import { seedIfEmpty } from './demo/load.js';
-import { errorHandler, notFound } from './errors.js';
+import { badRequest, errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
@@ -64,6 +73,11 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.set('etag', false);
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
+  app.use(
+    refuseUntrustedCertificateHeader(config.trustedProxies, () => {
+      throw badRequest('A client certificate header is accepted only from the TLS proxy');
+    }),
+  );
   app.use(healthRoutes({ ready: () => deps.database.ping() }));
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
   // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   devSecret,
@@ -9,6 +10,7 @@ import {
   httpsUrl,
   loadConfig,
   nodeEnv,
+  trustedProxies,
   type Env,
 } from '@apps/shared';
 import { z } from 'zod';
@@ -73,6 +75,15 @@ const schema = z
     // Failed client authentication (401 at /token, revocation, introspection, /reg/:id) per window.
     CLIENT_AUTH_FAILURES_PER_WINDOW: envInt(10, 1),
     CLIENT_AUTH_FAILURES_PER_IP: envInt(30, 1),
+    // RFC 8705: the origin (a Caddy site that asks for client certificates) where the token,
+    // revocation, introspection, PAR and userinfo endpoints take a certificate; discovery's
+    // mtls_endpoint_aliases. Browsers never go there, so they are never asked for a certificate.
+    // Default https://localhost:8446 outside production; unset in production: no mTLS endpoints.
+    MTLS_ENDPOINT_URL: httpsUrl.optional(),
+    // PEM file of the CAs whose client certificates `tls_client_auth` clients may present.
+    MTLS_CA_FILE: z.string().min(1).optional(),
+    // Whose X-Client-Cert header (the certificate Caddy passes on) is believed.
+    TRUSTED_PROXIES: trustedProxies,
     // RFC 9126 for every client (each client can also be set with require_pushed_authorization_requests).
     REQUIRE_PAR: envBoolean(false),
     REGISTRATION_ENABLED: envBoolean(true),
@@ -95,7 +106,7 @@ const schema = z
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
     UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
   })
-  .superRefine(httpsInProduction('OP_ISSUER', 'API_URL'), { when: () => true })
+  .superRefine(httpsInProduction('OP_ISSUER', 'API_URL', 'MTLS_ENDPOINT_URL'), { when: () => true })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === 'production' && !e.JWKS) {
       ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });
@@ -111,6 +122,9 @@ const schema = z
     }
     if (e.NODE_ENV === 'production' && e.UPSTREAM_OIDC_ISSUER?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['UPSTREAM_OIDC_ISSUER'], message: 'must be an https URL in production' });
+    }
+    if (e.MTLS_CA_FILE && !existsSync(e.MTLS_CA_FILE)) {
+      ctx.addIssue({ code: 'custom', path: ['MTLS_CA_FILE'], message: 'no such file' });
     }
     if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
@@ -185,6 +199,7 @@ const schema = z
         clientAuthFailuresPerIp: e.CLIENT_AUTH_FAILURES_PER_IP,
       },
       requirePar: e.REQUIRE_PAR,
+      mtls: { endpointUrl: e.MTLS_ENDPOINT_URL ?? (e.NODE_ENV === 'production' ? undefined : 'https://localhost:8446'), caFile: e.MTLS_CA_FILE, trustedProxies: e.TRUSTED_PROXIES },
       registration: {
         enabled: e.REGISTRATION_ENABLED,
         open: e.REGISTRATION_OPEN,

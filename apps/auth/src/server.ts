@@ -1,5 +1,13 @@
 import express, { type Express } from 'express';
-import { createRateCounter, healthRoutes, requestLogging, webSecurityHeaders, type Logger, type RateCounter } from '@apps/shared';
+import {
+  createRateCounter,
+  healthRoutes,
+  refuseUntrustedCertificateHeader,
+  requestLogging,
+  webSecurityHeaders,
+  type Logger,
+  type RateCounter,
+} from '@apps/shared';
 import type Provider from 'oidc-provider';
 import { seedDemoUsers } from './demo/demo-users.js';
 import type { CustomerDirectory } from './customers/directory.js';
@@ -57,6 +65,11 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
   app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
   app.use(healthRoutes({ ready: () => database.ping() }));
+  app.use(
+    refuseUntrustedCertificateHeader(config.mtls.trustedProxies, (res) => {
+      res.status(400).set('Cache-Control', 'no-store').json({ error: 'invalid_request', error_description: 'a client certificate header is accepted only from the TLS proxy' });
+    }),
+  );
   app.use('/public', express.static(PUBLIC_DIR, { index: false, fallthrough: true, maxAge: '1h' }));
 
   const formActionOrigins = staticClientOrigins(config);

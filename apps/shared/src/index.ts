@@ -7,3 +7,4 @@ export * from './lifecycle.js';
 export * from './logger.js';
 export * from './security.js';
 export * from './rate-limit.js';
+export * from './client-certificate.js';

@@ -72,11 +72,17 @@ function send(url: string, request: HttpRequest, options: { ca?: Buffer | undefi
   });
 }
 
-/** HTTPS verified against `ca` (e.g. the stack's bundle), over keep-alive connections. */
+/** A TLS client certificate and its private key (PEM), presented when a server asks (mutual TLS). */
+export interface ClientCertificate {
+  cert: string;
+  key: string;
+}
+
+/** HTTPS verified against `ca` (e.g. the stack's bundle), over keep-alive connections; with `clientCertificate`, mutual TLS. */
 export class Https implements HttpClient {
   private readonly agent: Agent;
-  constructor(ca: Buffer, maxSockets = 256) {
-    this.agent = new Agent({ ca, keepAlive: true, maxSockets });
+  constructor(ca: Buffer, maxSockets = 256, clientCertificate?: ClientCertificate) {
+    this.agent = new Agent({ ca, keepAlive: true, maxSockets, ...clientCertificate });
   }
 
   fetch(url: string, request: HttpRequest = {}): Promise<HttpReply> {

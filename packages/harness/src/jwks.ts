@@ -66,11 +66,13 @@ export interface TokenOptions {
   alg?: string;
   notBefore?: number;
   clientId?: string;
+  /** RFC 7800 confirmation, e.g. { 'x5t#S256': … } for a certificate-bound token. */
+  cnf?: Record<string, string>;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp' })
+  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp', ...(options.cnf ? { cnf: options.cnf } : {}) })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)

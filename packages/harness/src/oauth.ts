@@ -9,7 +9,8 @@ import { plainHttp, withRetry, type HttpClient, type HttpReply, type HttpRequest
 
 export interface ClientRegistration {
   client_id: string;
-  client_secret: string;
+  /** Absent: the client authenticates with its TLS certificate (RFC 8705) and sends client_id in the body. */
+  client_secret?: string;
   redirect_uris: string[];
   [metadata: string]: unknown;
 }
@@ -137,6 +138,10 @@ export interface OAuthClientOptions {
   apiUrl?: string;
   /** Defaults of every authorization request (e.g. scope and prompt). */
   authorization?: AuthorizeOptions;
+  /** Where token(), exchange() and refresh() and PAR go (default the issuer's; e.g. its RFC 8705 mTLS alias). */
+  tokenOrigin?: string;
+  /** How token and PAR requests go out when they differ from `http` (e.g. HTTPS with a client certificate). */
+  tokenHttp?: HttpClient;
 }
 
 export class OAuthClient {
@@ -215,11 +220,7 @@ export class OAuthClient {
   /** RFC 9126: pushes the authorization request as this client; the URL the browser then opens (client_id + request_uri). */
   async pushAuthorization(authorizeUrl: string): Promise<string> {
     const params = new URL(authorizeUrl).searchParams;
-    const res = await this.request(
-      `${this.issuer}/request`,
-      { ...form(Object.fromEntries(params)), headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(this.client.client_id, this.client.client_secret) } },
-      false,
-    );
+    const res = await this.backChannel('/request', Object.fromEntries(params));
     if (res.status !== 201) throw new Error(`pushed authorization request: HTTP ${res.status} ${res.body.slice(0, 200)}`);
     const { request_uri: requestUri } = res.json<{ request_uri: string }>();
     return `${this.issuer}/auth?${new URLSearchParams({ client_id: params.get('client_id')!, request_uri: requestUri }).toString()}`;
@@ -270,9 +271,20 @@ export class OAuthClient {
     return { ...result, verifier };
   }
 
-  /** A token request as this client (client_secret_basic), no cookies. */
+  /** A token request as this client (client_secret_basic, or client_id in the body for certificate clients), no cookies. */
   async token(params: Record<string, string>): Promise<TokenResult> {
-    return tokenResult(await this.request(`${this.issuer}/token`, tokenPost(params, basic(this.client.client_id, this.client.client_secret)), false));
+    return tokenResult(await this.backChannel('/token', params));
+  }
+
+  /** A client-authenticated POST at the token origin: Basic with the secret, or client_id + the TLS certificate. */
+  async backChannel(path: string, params: Record<string, string>): Promise<HttpReply> {
+    const { client_id: clientId, client_secret: secret } = this.client;
+    const request = secret ? tokenPost(params, basic(clientId, secret)) : tokenPost({ ...params, client_id: clientId }, null);
+    const http = this.options.tokenHttp ?? this.http;
+    const go = () => http.fetch(`${this.options.tokenOrigin ?? this.issuer}${path}`, request);
+    const res = this.options.retry ? await withRetry(go, this.stats) : await go();
+    this.servedBy.push(res.servedBy);
+    return res;
   }
 
   async exchange(code: string, verifier: string): Promise<TokenResult> {

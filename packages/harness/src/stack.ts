@@ -47,6 +47,8 @@ export interface Instance {
 export interface Stack {
   /** Public https URLs through Caddy. */
   urls: Record<ServiceName, string>;
+  /** The OP's mutual-TLS origin (token, revocation, introspection, PAR, userinfo with a client certificate). */
+  mtlsUrl: string;
   instances: Instance[];
   /** System CAs + this run's Caddy root CA (what NODE_EXTRA_CA_CERTS points the services at). */
   caBundlePath: string;
@@ -97,12 +99,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ports = Object.fromEntries(
     await Promise.all(SERVICES.map(async (name) => [name, await Promise.all(Array.from({ length: counts[name] }, freePort))] as const)),
   ) as Record<ServiceName, number[]>;
-  const [authSite, apiSite, appSite] = await Promise.all(Array.from({ length: 3 }, freePort));
+  const [authSite, apiSite, appSite, mtlsSite] = await Promise.all(Array.from({ length: 4 }, freePort));
   const urls: Record<ServiceName, string> = {
     auth: `https://localhost:${authSite}`,
     api: `https://localhost:${apiSite}`,
     app: `https://localhost:${appSite}`,
   };
+  // The OP's mutual-TLS endpoints (RFC 8705 aliases), on their own Caddy site.
+  const mtlsUrl = `https://localhost:${mtlsSite}`;
   const children = new Map<string, ChildProcess>();
   const instances: Instance[] = [];
   // A service name means its first instance (auth → auth-1.log).
@@ -124,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         AUTH_SITE: urls.auth,
+        AUTH_MTLS_SITE: mtlsUrl,
         API_SITE: urls.api,
         APP_SITE: urls.app,
         AUTH_UPSTREAMS: upstreams('auth'),
@@ -158,6 +163,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...common,
         OP_ISSUER: urls.auth,
         API_URL: urls.api,
+        MTLS_ENDPOINT_URL: mtlsUrl,
         CLIENT_ID: DEV_CLIENT.id,
         CLIENT_SECRET: DEV_CLIENT.secret,
         REDIRECT_URI: `${urls.app}/callback`,
@@ -241,7 +247,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         () => `--- ${name} ---\n${logTail(`${name}-1`)}\n--- caddy ---\n${logTail('caddy', 10)}`,
       );
     }
-    return { urls, instances, caBundlePath, ca, dir, logTail, stop };
+    return { urls, mtlsUrl, instances, caBundlePath, ca, dir, logTail, stop };
   } catch (err) {
     await stop();
     throw err;

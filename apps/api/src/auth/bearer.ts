@@ -1,3 +1,4 @@
+import { certificateThumbprint, clientCertificate } from '@apps/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { FdxCode, FdxError, subsystemUnavailable } from '../errors.js';
 import { InvalidTokenError, KeySetUnavailableError, type AccessToken, type TokenVerifier } from './verifier.js';
@@ -30,6 +31,20 @@ export function tokenOf(res: Response): AccessToken {
   return token;
 }
 
+/**
+ * RFC 8705: a certificate-bound token is accepted only with the client certificate it was bound
+ * to (the one Caddy passed on for this TLS connection). Checked on every request, after the
+ * verified-token memo, so a remembered token is no exception.
+ */
+function assertCertificateBinding(req: Request, token: AccessToken): void {
+  if (token.certificateThumbprint === undefined) return;
+  const cert = clientCertificate(req);
+  if (!cert) throw new InvalidTokenError('the token is bound to a client certificate, and none was presented');
+  if (certificateThumbprint(cert) !== token.certificateThumbprint) {
+    throw new InvalidTokenError('the token is bound to another client certificate');
+  }
+}
+
 /** Verifies the bearer token (header only; never from the URL) and keeps its facts in res.locals.token. */
 export function requireToken(options: BearerOptions): RequestHandler {
   return async (req: Request, res: Response, next) => {
@@ -43,7 +58,9 @@ export function requireToken(options: BearerOptions): RequestHandler {
     const match = BEARER.exec(header);
     try {
       if (!match?.[1]) throw new InvalidTokenError('the authorization header is malformed');
-      res.locals.token = await options.verify(match[1]);
+      const token = await options.verify(match[1]);
+      assertCertificateBinding(req, token);
+      res.locals.token = token;
     } catch (err) {
       if (err instanceof KeySetUnavailableError) throw subsystemUnavailable(err);
       if (!(err instanceof InvalidTokenError)) throw err;

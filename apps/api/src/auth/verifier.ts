@@ -8,6 +8,8 @@ export interface AccessToken {
   clientId: string | undefined;
   jti: string | undefined;
   exp: number | undefined;
+  /** RFC 8705 `cnf.x5t#S256`: the token may only be used with this client certificate. */
+  certificateThumbprint: string | undefined;
 }
 
 export interface VerifierOptions {
@@ -94,10 +96,19 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       clientId: typeof payload.client_id === 'string' ? payload.client_id : undefined,
       jti: payload.jti,
       exp: payload.exp,
+      certificateThumbprint: thumbprintOf(payload.cnf),
     };
   };
   const cacheMs = options.verifiedCacheMs ?? 60_000;
   return cacheMs > 0 ? rememberVerified(verify, cacheMs) : verify;
+}
+
+function thumbprintOf(cnf: unknown): string | undefined {
+  if (cnf === undefined) return undefined;
+  const value = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
+  // A confirmation this API cannot check (another method, or a malformed one) is not ignored.
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidTokenError('the token is bound by a confirmation method this API does not support');
+  return value;
 }
 
 const VERIFIED_CACHE_SIZE = 10_000;

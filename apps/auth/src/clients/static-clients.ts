@@ -4,6 +4,14 @@ import { API_SCOPES } from '../provider/scopes.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
+const TLS_SUBJECTS = [
+  'tls_client_auth_subject_dn',
+  'tls_client_auth_san_dns',
+  'tls_client_auth_san_uri',
+  'tls_client_auth_san_ip',
+  'tls_client_auth_san_email',
+] as const;
+
 const redirectUri = z.url({ protocol: /^https?$/ }).refine((u) => !u.includes('#'), 'must not contain a fragment');
 
 /** One statically configured client, as written in OIDC_CLIENTS / .env.clients.json (snake_case like RFC 7591). */
@@ -15,7 +23,17 @@ export const staticClientSchema = z
     redirect_uris: z.array(redirectUri).min(1),
     post_logout_redirect_uris: z.array(redirectUri).default([]),
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code', 'refresh_token']),
-    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'none']).optional(),
+    token_endpoint_auth_method: z.enum(['client_secret_basic', 'client_secret_post', 'tls_client_auth', 'self_signed_tls_client_auth', 'none']).optional(),
+    // RFC 8705 tls_client_auth: exactly one of these names the certificate the client must present.
+    tls_client_auth_subject_dn: z.string().min(1).optional(),
+    tls_client_auth_san_dns: z.string().min(1).optional(),
+    tls_client_auth_san_uri: z.string().min(1).optional(),
+    tls_client_auth_san_ip: z.string().min(1).optional(),
+    tls_client_auth_san_email: z.string().min(1).optional(),
+    // RFC 8705 certificate-bound access tokens (cnf.x5t#S256); the API then needs the same certificate.
+    tls_client_certificate_bound_access_tokens: z.boolean().default(false),
+    // Public keys of the client (self_signed_tls_client_auth: its certificate as a JWK with x5c).
+    jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
     scope: z.string().min(1).optional(),
     require_pkce: z.boolean().default(true),
     force_refresh_token: z.boolean().default(false),
@@ -35,8 +53,19 @@ export const staticClientSchema = z
     if (c.token_endpoint_auth_method === 'none' && c.client_secret) {
       ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], message: 'a client with a secret must authenticate with it' });
     }
-    if (c.token_endpoint_auth_method !== 'none' && !c.client_secret) {
+    const certificateAuth = c.token_endpoint_auth_method === 'tls_client_auth' || c.token_endpoint_auth_method === 'self_signed_tls_client_auth';
+    if (c.token_endpoint_auth_method !== 'none' && !certificateAuth && !c.client_secret) {
       ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'required for a confidential client' });
+    }
+    if (certificateAuth && c.client_secret) {
+      ctx.addIssue({ code: 'custom', path: ['client_secret'], message: 'a client that authenticates with a certificate has no secret' });
+    }
+    const subjects = TLS_SUBJECTS.filter((k) => c[k] !== undefined);
+    if (c.token_endpoint_auth_method === 'tls_client_auth' && subjects.length !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['token_endpoint_auth_method'], message: `tls_client_auth needs exactly one of ${TLS_SUBJECTS.join(', ')}` });
+    }
+    if (c.token_endpoint_auth_method === 'self_signed_tls_client_auth' && !c.jwks) {
+      ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'self_signed_tls_client_auth needs the client certificate in jwks (a JWK with x5c)' });
     }
     if (c.token_endpoint_auth_method === 'none' && !c.require_pkce) {
       ctx.addIssue({ code: 'custom', path: ['require_pkce'], message: 'public clients can not opt out of PKCE' });
@@ -50,6 +79,7 @@ export const staticClientSchema = z
   });
 
 export type StaticClient = z.output<typeof staticClientSchema>;
+
 
 export const staticClientsSchema = z
   .array(staticClientSchema)

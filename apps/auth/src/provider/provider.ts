@@ -10,6 +10,7 @@ import type { SigningKeys } from '../keys/jwks.js';
 import { renderView } from '../views.js';
 import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
+import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 export interface ProviderDeps {
@@ -78,6 +79,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     // A registered client's key set or sector document: small documents, never megabytes.
     fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 64 * 1024, sector_identifier_uri: 64 * 1024 },
     jwks: deps.keys,
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
+    discovery: config.mtls.endpointUrl ? { mtls_endpoint_aliases: mtlsEndpointAliases(config.mtls.endpointUrl) } : {},
     cookies: { keys: config.cookieKeys, long: { signed: true }, short: { signed: true } },
     responseTypes: ['code'],
     scopes: [...ALL_SCOPES],
@@ -111,6 +114,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      mTLS: mtlsFeature(readCaFile(config.mtls.caFile)),
       // RFC 9126, on for every client; required for all (REQUIRE_PAR) or per client
       // (require_pushed_authorization_requests). Responses always carry RFC 9207 `iss`.
       pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: config.requirePar },
