@@ -89,6 +89,16 @@ const schema = z
       .default('openid')
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
     UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
+    // Consents (issue 16): how long one lasts unless its client says otherwise, and the cap no client exceeds.
+    CONSENT_DURATION_DAYS: envInt(365, 1),
+    CONSENT_MAX_DAYS: envInt(396, 1),
+    // Service-to-service calls between the OP and the API (Authorization: Bearer), the same on both.
+    INTERNAL_SECRET: devSecret('dev-insecure-internal-secret-change-me-00000000000000'),
+    // Where the OP asks the API for a customer's accounts (the consent page).
+    API_INTERNAL_URL: z.url({ protocol: /^https?$/ }).default('https://localhost:8444'),
+    ACCOUNT_CATALOG_TIMEOUT: seconds(5, 1, 60),
+    // The data provider's name in FDX ConsentGrant parties (default: the issuer).
+    INSTITUTION_NAME: z.string().trim().min(1).optional(),
   })
   .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
   .superRefine((e, ctx) => {
@@ -107,6 +117,9 @@ const schema = z
     if (e.NODE_ENV === 'production' && e.UPSTREAM_OIDC_ISSUER?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['UPSTREAM_OIDC_ISSUER'], message: 'must be an https URL in production' });
     }
+    if (e.CONSENT_DURATION_DAYS > e.CONSENT_MAX_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['CONSENT_DURATION_DAYS'], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
+    }
     if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
     }
@@ -120,6 +133,11 @@ const schema = z
       }
       return z.NEVER;
     }
+    clients.data.forEach((c, i) => {
+      if (c.consent_duration_days !== undefined && c.consent_duration_days > e.CONSENT_MAX_DAYS) {
+        ctx.addIssue({ code: 'custom', path: [`${source.name}[${i}].consent_duration_days`], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
+      }
+    });
     let jwks: z.output<typeof jwksSchema> | undefined;
     if (e.JWKS) {
       const parsed = jwksSchema.safeParse(safeJson(e.JWKS));
@@ -183,6 +201,11 @@ const schema = z
         initialAccessToken: e.REGISTRATION_INITIAL_ACCESS_TOKEN,
         maxClients: e.REGISTRATION_MAX_CLIENTS,
       },
+      consents: { durationDays: e.CONSENT_DURATION_DAYS, maxDays: e.CONSENT_MAX_DAYS },
+      internalSecret: e.INTERNAL_SECRET,
+      apiInternalUrl: e.API_INTERNAL_URL.replace(/\/$/, ''),
+      accountCatalogTimeoutSeconds: e.ACCOUNT_CATALOG_TIMEOUT,
+      institutionName: e.INSTITUTION_NAME ?? e.OP_ISSUER,
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,

@@ -23,6 +23,11 @@ export const staticClientSchema = z
     fdx_scopes: z.array(z.enum(API_SCOPES)).default([]),
     access_token_ttl: z.number().int().positive().optional(),
     refresh_token_ttl: z.number().int().positive().optional(),
+    // false: the consent page shares every account without asking (clients that run their own
+    // account selection, as Plaid does); tokens then carry no account_ids.
+    account_selection: z.boolean().default(true),
+    // How long this client's consents last (days), at most CONSENT_MAX_DAYS; default CONSENT_DURATION_DAYS.
+    consent_duration_days: z.number().int().positive().optional(),
   })
   .transform((c) => ({
     ...c,
