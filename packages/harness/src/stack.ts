@@ -165,6 +165,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         CLIENT_NAME: 'Open Finance demo app',
         SEED_DEMO_USERS: 'true',
         DATA_DIR: join(dir, 'auth-data'),
+        // The consent page lists the customer's accounts from the API (through Caddy, like the JWKS fetch).
+        API_INTERNAL_URL: urls.api,
       },
       api: { ...common, API_URL: urls.api, OP_ISSUER: urls.auth, SEED_ON_START: 'true', DATA_DIR: join(dir, 'api-data') },
       app: {
