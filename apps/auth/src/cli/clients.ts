@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/audit.js';
 import { ClientExistsError, ClientStore, ClientValidationError, StaticClientError, type ClientSummary } from '../clients/client-store.js';
 import { GrantStore } from '../grants/grant-store.js';
 import type { OperatorDeps } from './deps.js';
+import { operatorEndings } from './consents.js';
 
 const storeOf = (deps: OperatorDeps) => new ClientStore(deps.database.db, deps.config.clients);
 
@@ -154,9 +155,12 @@ export const clientsNoun: Noun<OperatorDeps> = {
         const id = args['client-id']!;
         const existed = await translated(() => storeOf(deps).delete(id));
         if (!existed) throw notFoundError(`no client ${id}`);
+        const endings = operatorEndings(deps);
+        const consents = await endings.endForClient(id, { status: 'REVOKED', by: 'operator', reason: 'client_deleted', initiator: 'cli' });
+        await endings.flush();
         const grants = await new GrantStore(deps.database.db).revokeForClient(id);
-        await record(deps, 'client.deleted', id, { grantsRevoked: grants.length });
-        return { clientId: id, deleted: true, grantsRevoked: grants.length };
+        await record(deps, 'client.deleted', id, { grantsRevoked: grants.length, consentsEnded: consents.length });
+        return { clientId: id, deleted: true, grantsRevoked: grants.length, consentsEnded: consents.length };
       },
       text: (r: { clientId: string; grantsRevoked: number }) => `client ${r.clientId} deleted; ${r.grantsRevoked} grant(s) revoked`,
     },

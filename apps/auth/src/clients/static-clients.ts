@@ -12,6 +12,9 @@ export const staticClientSchema = z
     client_id: z.string().min(1),
     client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     client_name: z.string().min(1).optional(),
+    // Shown as the data recipient's home page and logo in FDX ConsentGrant parties.
+    client_uri: z.url({ protocol: /^https$/ }).optional(),
+    logo_uri: z.url({ protocol: /^https$/ }).optional(),
     redirect_uris: z.array(redirectUri).min(1),
     post_logout_redirect_uris: z.array(redirectUri).default([]),
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code', 'refresh_token']),

@@ -35,6 +35,16 @@ export class ConsentEndings {
     return ended;
   }
 
+  /** Ends every active consent of a client (the client is deleted); returns those it ended. */
+  async endForClient(clientId: string, ending: Ending): Promise<Consent[]> {
+    const ended: Consent[] = [];
+    for (const consent of await this.store.list({ client: clientId, active: true })) {
+      const result = await this.end(consent.id, ending);
+      if (result?.changed) ended.push(result.consent);
+    }
+    return ended;
+  }
+
   /** Marks the consents past their expiry EXPIRED (the sweeper). */
   async expireDue(): Promise<Consent[]> {
     const expired = await this.store.expireDue();
