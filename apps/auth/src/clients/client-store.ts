@@ -16,6 +16,10 @@ export interface ClientSummary {
   redirectUris: string[];
   grantTypes: string[];
   fdxScopes: string[];
+  /** Whether the consent page asks the customer which accounts to share (false: the client selects). */
+  accountSelection: boolean;
+  /** The client's own consent duration (days); null: CONSENT_DURATION_DAYS. */
+  consentDurationDays: number | null;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -29,6 +33,8 @@ export interface NewClient {
   fdxScopes?: string[] | undefined;
   grantTypes?: string[] | undefined;
   scope?: string | undefined;
+  accountSelection?: boolean | undefined;
+  consentDurationDays?: number | undefined;
 }
 
 /** A static client (env / .env.clients.json) is changed there, never in the database. */
@@ -51,6 +57,8 @@ function summary(metadata: Metadata, source: ClientSource, row?: { disabled_at: 
     redirectUris: metadata.redirect_uris,
     grantTypes: metadata.grant_types ?? ['authorization_code'],
     fdxScopes: metadata.fdx_scopes ?? [],
+    accountSelection: metadata.account_selection !== false,
+    consentDurationDays: typeof metadata.consent_duration_days === 'number' ? metadata.consent_duration_days : null,
     createdAt: row ? new Date(row.created_at).toISOString() : null,
     updatedAt: row ? new Date(row.updated_at).toISOString() : null,
   };
@@ -99,6 +107,8 @@ export class ClientStore {
       ...(input.grantTypes?.length ? { grant_types: input.grantTypes } : {}),
       ...(input.scope ? { scope: input.scope } : {}),
       fdx_scopes: input.fdxScopes ?? [],
+      ...(input.accountSelection === false ? { account_selection: false } : {}),
+      ...(input.consentDurationDays === undefined ? {} : { consent_duration_days: input.consentDurationDays }),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

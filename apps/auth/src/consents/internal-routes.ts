@@ -87,7 +87,7 @@ export function internalRoutes(deps: InternalDeps): Router {
   async function consentGrant(consent: Consent) {
     const client = await deps.provider.Client.find(consent.clientId);
     const metadata = (client?.metadata() ?? {}) as Record<string, unknown>;
-    const text = (key: string) => (typeof metadata[key] === 'string' ? (metadata[key] as string) : undefined);
+    const text = (key: string) => (typeof metadata[key] === 'string' ? (metadata[key]) : undefined);
     return toConsentGrant(consent, { name: text('client_name') ?? consent.clientId, homeUri: text('client_uri'), logoUri: text('logo_uri') }, deps.providerName);
   }
 

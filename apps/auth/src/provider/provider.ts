@@ -91,14 +91,14 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     // userinfo with invalid_token, and their sessions go back to login.
     async findAccount(ctx, sub, token) {
       // A code or refresh token of an ended or expired consent: invalid_grant.
-      await deps.tokenConsents.check(ctx, token as Parameters<TokenConsents['check']>[1]);
+      await deps.tokenConsents.check(ctx, token);
       const customer = await deps.customers.find(sub, { lockout: false });
       if (!mayHoldTokens(customer)) return undefined;
       return { accountId: customer.id, claims: () => ({ sub: customer.id, ...customer.claims }) };
     },
     interactions: { policy: interactionPolicyWithAccountCheck(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // FDX JWT profile: the consent id, and the accounts chosen (absent: all the customer's accounts).
-    extraTokenClaims: (ctx, token) => deps.tokenConsents.claims(ctx, token as Parameters<TokenConsents['claims']>[1]),
+    extraTokenClaims: (ctx, token) => deps.tokenConsents.claims(ctx, token),
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
