@@ -11,7 +11,7 @@ import { openAuthDatabase } from '../src/db/open.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PUBLIC_CLIENT, TEST_INTERNAL_SECRET } from './helpers/auth-server.js';
-import { startCatalogServer, type CatalogServer } from './helpers/account-catalog-server.js';
+import { startCatalogServer, type CatalogServer } from '@kit/harness/account-catalog';
 
 describe('audit trail and logs', () => {
   let store: TestStore;

@@ -6,7 +6,7 @@ import { TEST_CLIENT } from '@kit/harness/oauth';
 import type { TestStore } from '@kit/harness/store';
 import { startServer, type AuthService } from '../../src/server.js';
 import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
-import { startCatalogServer, type CatalogServer } from './account-catalog-server.js';
+import { startCatalogServer, type CatalogServer } from '@kit/harness/account-catalog';
 
 /** INTERNAL_SECRET of test OPs (and of the catalog server they ask for accounts). */
 export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0000000';

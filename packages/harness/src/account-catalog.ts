@@ -1,6 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CatalogAccount } from '../../src/consents/account-catalog.js';
+
+/** One account as the API's internal accounts route lists it (contract §4). */
+export interface CatalogAccount {
+  accountId: string;
+  nickname?: string;
+  accountNumberDisplay?: string;
+  accountCategory: string;
+  accountType?: string;
+  status?: string;
+}
 
 /** Every customer's accounts unless a test sets their own: two open, one closed. */
 export const DEFAULT_ACCOUNTS: CatalogAccount[] = [
@@ -23,7 +32,8 @@ export interface CatalogServer {
 
 /**
  * The API's side of contract §4 as a small real HTTP server: GET /internal/v1/customers/{id}/accounts
- * with Bearer INTERNAL_SECRET, for OP tests that run without the API.
+ * with Bearer INTERNAL_SECRET, for an OP that runs without the API (its tests, the OP benchmark):
+ * point its API_INTERNAL_URL here.
  */
 export async function startCatalogServer(secret: string): Promise<CatalogServer> {
   const accounts = new Map<string, CatalogAccount[]>();
