@@ -12,6 +12,7 @@ import { MIN_PASSWORD, customerEmail, customerId, customerName } from './custome
 import { importCustomers, type ImportReport } from './customers-import.js';
 import type { OperatorDeps } from './deps.js';
 import { operatorEndings } from './consents.js';
+import type { Consent } from '../consents/consent-store.js';
 
 
 /** What every verb works with, over the operator's database connection. */
@@ -237,8 +238,10 @@ export const customers: Noun<OperatorDeps> = {
         const consents = await endAllConsents(deps, args.id!, 'customer_deleted');
         const removed = await t.store.delete(args.id!);
         if (!removed) throw notFoundError(`no customer ${JSON.stringify(args.id)}`);
-        await t.audit('customer.deleted', { customerId: args.id!, grantsRevoked: removed.grants.length, sessionsEnded: removed.sessions, consentsEnded: consents });
-        return { id: args.id!, grantsRevoked: removed.grants.length, sessionsEnded: removed.sessions, consentsEnded: consents };
+        // Each ended consent took its grant with it.
+        const grantsRevoked = new Set([...consents.map((c) => c.grantId), ...removed.grants]).size;
+        await t.audit('customer.deleted', { customerId: args.id!, grantsRevoked, sessionsEnded: removed.sessions, consentsEnded: consents.length });
+        return { id: args.id!, grantsRevoked, sessionsEnded: removed.sessions, consentsEnded: consents.length };
       },
       text: (r: { id: string; grantsRevoked: number; sessionsEnded: number }) =>
         `deleted ${r.id}: ${r.grantsRevoked} grant(s) revoked, ${r.sessionsEnded} session(s) ended`,
@@ -254,16 +257,16 @@ async function setBlocked(deps: OperatorDeps, id: string, blocked: boolean) {
   if (changed) {
     await t.store.setBlocked(id, blocked);
     // A blocked customer's consents end (by the operator); unblocking brings none back.
-    if (blocked) consentsEnded = await endAllConsents(deps, id, 'customer_blocked');
+    if (blocked) consentsEnded = (await endAllConsents(deps, id, 'customer_blocked')).length;
     await t.audit(blocked ? 'customer.blocked' : 'customer.unblocked', { customerId: id, ...(blocked ? { consentsEnded } : {}) });
   }
   return { id, blocked, changed, ...(blocked ? { consentsEnded } : {}) };
 }
 
-/** Ends every active consent of a customer as the operator; returns how many ended. */
-async function endAllConsents(deps: OperatorDeps, customerId: string, reason: string): Promise<number> {
+/** Ends every active consent of a customer as the operator; returns those it ended. */
+async function endAllConsents(deps: OperatorDeps, customerId: string, reason: string): Promise<Consent[]> {
   const endings = operatorEndings(deps);
   const ended = await endings.endForCustomer(customerId, { status: 'REVOKED', by: 'operator', reason, initiator: 'cli' });
   await endings.flush();
-  return ended.length;
+  return ended;
 }

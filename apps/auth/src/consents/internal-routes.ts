@@ -23,7 +23,7 @@ function requireSecret(secret: string) {
   const expected = digest(secret);
   return (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization') ?? '';
-    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const presented = /^bearer /i.test(header) ? header.slice(7) : '';
     if (presented && timingSafeEqual(digest(presented), expected)) return next();
     res.status(401).json({ error: 'unauthorized' });
   };
