@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { createTokenVerifier, type TokenVerifier } from '@apps/api';
 import { generateEcSigningKey, generateSigningKey, loadAuthConfig, startServer } from '@apps/auth';
 import { createLogger } from '@apps/shared';
+import { startCatalogServer } from '@kit/harness/account-catalog';
 import { exchange, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,8 +22,13 @@ async function startOp(store: TestStore, env: Record<string, string> = {}): Prom
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The consent page's accounts (contract §4), from a stand-in for the API's internal route.
+  const secret = 'e2e-internal-secret-0123456789abcdef-00000000';
+  const catalog = await startCatalogServer(secret);
   const config = loadAuthConfig({
     NODE_ENV: 'test',
+    INTERNAL_SECRET: secret,
+    API_INTERNAL_URL: catalog.url,
     LOG_LEVEL: 'silent',
     OP_ISSUER: issuer,
     OIDC_CLIENTS: JSON.stringify([TEST_CLIENT]),
@@ -37,6 +43,7 @@ async function startOp(store: TestStore, env: Record<string, string> = {}): Prom
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await op.close();
+      await catalog.close();
     },
   };
 }

@@ -16,6 +16,7 @@ const NOUNS = {
   customers: ['auth', "the OP's local customers (sign-in, block, lockout)"],
   clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
   grants: ['auth', "customers' grants to clients: list, revoke"],
+  consents: ['auth', "customers' consents to clients: list, show, revoke"],
   audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
   keys: ['auth', 'signing keys: generate, list, promote, retire'],
   data: ['api', 'FDX data: import JSON / NDJSON, row counts', ['--max-old-space-size=128', '--max-semi-space-size=4']],

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadAuthConfig, startServer } from '@apps/auth';
 import { createLogger } from '@apps/shared';
+import { startCatalogServer } from '@kit/harness/account-catalog';
 import { TEST_CLIENT } from '@kit/harness/oauth';
 import { createTestStore } from '@kit/harness/store';
 
@@ -17,8 +18,13 @@ const db = await createTestStore(store === 'postgres' ? 'postgres' : 'sqlite');
 const server = createServer();
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+// The consent page lists the customer's accounts from the API: a stand-in serves them (contract §4).
+const INTERNAL_SECRET = 'bench-internal-secret-0123456789abcdef-000000';
+const catalog = await startCatalogServer(INTERNAL_SECRET);
 const config = loadAuthConfig({
   ...process.env,
+  INTERNAL_SECRET,
+  API_INTERNAL_URL: catalog.url,
   NODE_ENV: 'test',
   OP_ISSUER: issuer,
   OIDC_CLIENTS: JSON.stringify([TEST_CLIENT]),
@@ -41,6 +47,7 @@ async function stop(): Promise<void> {
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await auth.close();
+  await catalog.close();
   await db.cleanup();
   process.exit(0);
 }

@@ -105,6 +105,17 @@ const schema = z
       .default('openid')
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
     UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
+    // Consents (issue 16): how long one lasts unless its client says otherwise, and the cap no client exceeds.
+    CONSENT_DURATION_DAYS: envInt(365, 1),
+    CONSENT_MAX_DAYS: envInt(396, 1),
+    // Service-to-service calls between the OP and the API (Authorization: Bearer), the same on both.
+    INTERNAL_SECRET: devSecret('dev-insecure-internal-secret-change-me-00000000000000'),
+    // Where the OP asks the API for a customer's accounts (the consent page).
+    // Default: API_URL (through the proxy).
+    API_INTERNAL_URL: z.url({ protocol: /^https?$/ }).optional(),
+    ACCOUNT_CATALOG_TIMEOUT: seconds(5, 1, 60),
+    // The data provider's name in FDX ConsentGrant parties (default: the issuer).
+    INSTITUTION_NAME: z.string().trim().min(1).optional(),
   })
   .superRefine(httpsInProduction('OP_ISSUER', 'API_URL', 'MTLS_ENDPOINT_URL'), { when: () => true })
   .superRefine((e, ctx) => {
@@ -126,6 +137,9 @@ const schema = z
     if (e.MTLS_CA_FILE && !existsSync(e.MTLS_CA_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['MTLS_CA_FILE'], message: 'no such file' });
     }
+    if (e.CONSENT_DURATION_DAYS > e.CONSENT_MAX_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['CONSENT_DURATION_DAYS'], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
+    }
     if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
     }
@@ -139,6 +153,11 @@ const schema = z
       }
       return z.NEVER;
     }
+    clients.data.forEach((c, i) => {
+      if (c.consent_duration_days !== undefined && c.consent_duration_days > e.CONSENT_MAX_DAYS) {
+        ctx.addIssue({ code: 'custom', path: [`${source.name}[${i}].consent_duration_days`], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
+      }
+    });
     let jwks: z.output<typeof jwksSchema> | undefined;
     if (e.JWKS) {
       const parsed = jwksSchema.safeParse(safeJson(e.JWKS));
@@ -206,6 +225,11 @@ const schema = z
         initialAccessToken: e.REGISTRATION_INITIAL_ACCESS_TOKEN,
         maxClients: e.REGISTRATION_MAX_CLIENTS,
       },
+      consents: { durationDays: e.CONSENT_DURATION_DAYS, maxDays: e.CONSENT_MAX_DAYS },
+      internalSecret: e.INTERNAL_SECRET,
+      apiInternalUrl: (e.API_INTERNAL_URL ?? e.API_URL).replace(/\/$/, ''),
+      accountCatalogTimeoutSeconds: e.ACCOUNT_CATALOG_TIMEOUT,
+      institutionName: e.INSTITUTION_NAME ?? e.OP_ISSUER,
       sweepIntervalSeconds: e.SWEEP_INTERVAL,
       auditRetentionDays: e.AUDIT_RETENTION_DAYS,
       refreshReuseGraceSeconds: e.REFRESH_TOKEN_REUSE_GRACE,

@@ -37,6 +37,12 @@ import { clientAuthThrottle } from './security/client-auth-throttle.js';
 import { settleClientAuthentication } from './security/client-auth-outcome.js';
 import { tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
+import { HttpAccountCatalog, type AccountCatalog } from './consents/account-catalog.js';
+import { ConsentEndings } from './consents/consent-endings.js';
+import { ConsentStore } from './consents/consent-store.js';
+import { internalRoutes } from './consents/internal-routes.js';
+import { wireConsentHooks } from './consents/provider-hooks.js';
+import { TokenConsents } from './consents/token-consents.js';
 
 export interface AuthDeps {
   logger: Logger;
@@ -49,6 +55,15 @@ export interface AuthDeps {
   tokenCounter: RateCounter;
   /** Failed client authentications (table client_auth_failure); the caller closes them. */
   clientAuthFailures: RateCounter;
+  /** Consents: created at the consent step, ended every way (consents/). */
+  endings: ConsentEndings;
+  /** The customer's accounts for the consent page (the API's internal route). */
+  catalog: AccountCatalog;
+}
+
+/** The longest access-token lifetime any client can have (seconds): ACCESS_TOKEN_TTL or a static client's own. */
+export function maxAccessTokenTtl(config: AuthConfig): number {
+  return Math.max(config.ttl.accessToken, ...config.clients.map((c) => c.access_token_ttl ?? 0));
 }
 
 function staticClientOrigins(config: AuthConfig): string[] {
@@ -76,6 +91,15 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   // Interaction pages replace this CSP with one that also allows their client's redirect origin.
   app.use(webSecurityHeaders({ formAction: ["'self'", ...formActionOrigins] }));
   app.use(
+    internalRoutes({
+      provider,
+      endings: deps.endings,
+      secret: config.internalSecret,
+      providerName: config.institutionName,
+      maxAccessTokenTtlSeconds: maxAccessTokenTtl(config),
+    }),
+  );
+  app.use(
     interactionRoutes({
       provider,
       customers: deps.customers,
@@ -83,6 +107,10 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       guard: deps.guard,
       csrf: new CsrfTokens(config.cookieKeys),
       formActionOrigins,
+      consents: deps.endings.store,
+      catalog: deps.catalog,
+      consentConfig: config.consents,
+      logger: deps.logger,
     }),
   );
   const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
@@ -128,13 +156,18 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
+    const consents = new ConsentStore(database.db);
+    const endings = new ConsentEndings(consents, audit);
+    const tokenConsents = new TokenConsents(consents);
+    const catalog = new HttpAccountCatalog(config.apiInternalUrl, config.internalSecret, config.accountCatalogTimeoutSeconds * 1000);
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
       load: () => keyRing.load(),
       build: (keys) => {
-        const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
+        const built = createProvider(config, { db: database.db, customers, keys, logger, tokenConsents, memoryAdapter: options.memoryAdapter });
         wireProviderEvents(built, audit, logger);
+        wireConsentHooks(built, { endings, keys, issuer: config.issuer, logger });
         built.use(settleClientAuthentication(logger));
         return built;
       },
@@ -156,9 +189,9 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
-    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures });
+    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures, endings, catalog });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
-    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey));
+    const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey), endings);
     return {
       app,
       provider,

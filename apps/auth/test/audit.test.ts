@@ -10,13 +10,15 @@ import { AuditLog } from '../src/audit/audit.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PUBLIC_CLIENT } from './helpers/auth-server.js';
+import { PUBLIC_CLIENT, TEST_INTERNAL_SECRET } from './helpers/auth-server.js';
+import { startCatalogServer, type CatalogServer } from '@kit/harness/account-catalog';
 
 describe('audit trail and logs', () => {
   let store: TestStore;
   let server: Server;
   let auth: AuthService;
   let issuer: string;
+  let catalog: CatalogServer;
   const lines: string[] = [];
 
   beforeAll(async () => {
@@ -31,7 +33,15 @@ describe('audit trail and logs', () => {
       },
     });
     const logger = createLogger({ name: 'auth', level: 'debug' }, sink);
-    const config = loadAuthConfig({ NODE_ENV: 'test', OP_ISSUER: issuer, OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]), ...store.env });
+    catalog = await startCatalogServer(TEST_INTERNAL_SECRET);
+    const config = loadAuthConfig({
+      NODE_ENV: 'test',
+      OP_ISSUER: issuer,
+      OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PUBLIC_CLIENT]),
+      INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+      API_INTERNAL_URL: catalog.url,
+      ...store.env,
+    });
     auth = await startServer(config, logger);
     server.on('request', (req, res) => {
       auth.app(req, res);
@@ -41,6 +51,7 @@ describe('audit trail and logs', () => {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await auth?.close();
+    await catalog?.close();
     await store?.cleanup();
   });
 
@@ -67,7 +78,7 @@ describe('audit trail and logs', () => {
     }
 
     const log = lines.join('');
-    for (const secret of [tokens.body.access_token, tokens.body.refresh_token!, tokens.body.id_token!, code!, verifier, 'passw0rd!', TEST_CLIENT.client_secret]) {
+    for (const secret of [tokens.body.access_token, tokens.body.refresh_token!, tokens.body.id_token!, code!, verifier, 'passw0rd!', TEST_CLIENT.client_secret, TEST_INTERNAL_SECRET]) {
       expect(log).not.toContain(secret);
     }
     expect(log).toContain('"audit":"refresh_token.reuse_detected"');

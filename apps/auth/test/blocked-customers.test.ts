@@ -62,7 +62,7 @@ describe.each(ENGINES)('a customer blocked after signing in, on %s', (engine) =>
     const kit = { ...program, open: async () => ({ config: auth.config, logger: createLogger({ name: 'kit', level: 'silent' }), database, close: async () => {} }) };
     const code = await runCli(kit, ['customers', 'delete', 'cust-10001', '--json'], { stdout: (t) => (out += t), stderr: () => {}, isTty: false });
     expect(code).toBe(0);
-    expect(JSON.parse(out)).toEqual({ id: 'cust-10001', grantsRevoked: 1, sessionsEnded: 1 });
+    expect(JSON.parse(out)).toEqual({ id: 'cust-10001', grantsRevoked: 1, sessionsEnded: 1, consentsEnded: 1 });
     const rows = await database.db.selectFrom('oidc_models').select(['model', 'payload']).where('model', 'in', ['Grant', 'Session', 'RefreshToken']).execute();
     expect(rows.filter((r) => (JSON.parse(r.payload) as { accountId?: string }).accountId === 'cust-10001')).toEqual([]);
     const refused = await browser.refresh(tokens.refresh_token);

@@ -42,6 +42,26 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
   const refresh = (clientId: string, secret: string, refreshToken: string) =>
     tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: refreshToken }, basic(clientId, secret));
 
+  it('adds a client that skips account selection with its own consent duration (capped), and shows both', async () => {
+    const added = json<Added>(
+      await kit('clients', 'add', '--name', 'Aggregator Two', '--redirect-uri', REDIRECT, '--skip-account-selection', '--consent-days', '90', '--json'),
+    );
+    expect(added).toMatchObject({ accountSelection: false, consentDurationDays: 90 });
+    const shown = await kit('clients', 'show', added.clientId);
+    expect(shown.stdout).toContain('accounts       all (the client selects them itself)');
+    expect(shown.stdout).toContain('consent_days   90');
+    const browser = new OAuthClient(auth.issuer, { client: { client_id: added.clientId, client_secret: added.clientSecret!, redirect_uris: [REDIRECT] } });
+    const { page } = await browser.startAuthorization({ scope: 'openid offline_access accounts:read', prompt: 'consent' });
+    const consent = await browser.login(page);
+    expect(consent.body).toContain('id="consent-all-accounts"');
+    expect(consent.body).toContain(new Date(Date.now() + 90 * 86_400_000).toISOString().slice(0, 10));
+    const tooLong = await kit('clients', 'add', '--name', 'X', '--redirect-uri', REDIRECT, '--consent-days', '400');
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toContain('--consent-days must be a whole number of days from 1 to 396');
+    const plain = json<Added>(await kit('clients', 'add', '--name', 'Aggregator Three', '--redirect-uri', REDIRECT, '--json'));
+    expect(plain).toMatchObject({ accountSelection: true, consentDurationDays: null });
+  });
+
   it('adds a client whose secret is shown once and that a running OP accepts at once', async () => {
     const added = await kit('clients', 'add', '--name', 'Aggregator', '--redirect-uri', REDIRECT, '--fdx-scope', 'accounts:read', '--json');
     expect(added.code).toBe(0);

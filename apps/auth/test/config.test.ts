@@ -70,9 +70,33 @@ describe('auth configuration', () => {
       COOKIE_SECRET: 'a'.repeat(40),
       CLIENT_SECRET: 'x'.repeat(40),
       REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
+      INTERNAL_SECRET: 'i'.repeat(40),
       JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
     });
     expect(problems).toEqual(['tokenHashKey: uses a development default secret; production refuses it (generate one with scripts/secrets.js)']);
+  });
+
+  it('refuses the development INTERNAL_SECRET in production and a short one anywhere', () => {
+    const problems = problemsOf({
+      ...noFile,
+      NODE_ENV: 'production',
+      COOKIE_SECRET: 'a'.repeat(40),
+      CLIENT_SECRET: 'x'.repeat(40),
+      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
+      TOKEN_HASH_KEY: 'z'.repeat(40),
+      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
+    });
+    expect(problems).toEqual(['internalSecret: uses a development default secret; production refuses it (generate one with scripts/secrets.js)']);
+    expect(problemsOf({ ...noFile, INTERNAL_SECRET: 'short' })).toContain('INTERNAL_SECRET: must be at least 32 characters');
+  });
+
+  it('consent durations: 365 days by default, capped at 396, and no client beyond the cap', () => {
+    const config = loadAuthConfig({ ...noFile, NODE_ENV: 'test' });
+    expect(config.consents).toEqual({ durationDays: 365, maxDays: 396 });
+    expect(problemsOf({ ...noFile, CONSENT_DURATION_DAYS: '400' })).toContain('CONSENT_DURATION_DAYS: must not exceed CONSENT_MAX_DAYS (396)');
+    const client = { client_id: 'c', client_secret: 's'.repeat(40), redirect_uris: ['https://c.example/cb'], consent_duration_days: 500 };
+    expect(problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify([client]) })).toContain('OIDC_CLIENTS[0].consent_duration_days: must not exceed CONSENT_MAX_DAYS (396)');
+    expect(problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify([{ ...client, consent_duration_days: 30, account_selection: 'no' }]) }).join()).toMatch(/account_selection/);
   });
 
   it('refuses a token hash key shorter than 32 characters', () => {
@@ -88,9 +112,11 @@ describe('auth configuration', () => {
       CLIENT_SECRET: secret,
       REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
       TOKEN_HASH_KEY: 'z'.repeat(40),
+      INTERNAL_SECRET: 'i'.repeat(40),
       JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
     });
     expect(config.tokenHashKey).toBe('z'.repeat(40));
+    expect(config.internalSecret).toBe('i'.repeat(40));
     expect(config.cookieKeys).toHaveLength(2);
     expect(config.jwks?.keys).toHaveLength(1);
     expect(config.seedDemoUsers).toBe(false);

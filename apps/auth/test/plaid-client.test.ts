@@ -72,13 +72,17 @@ describe('a Plaid-shaped client works as-is', () => {
     expect(again.payload.scope).toBe('accounts:read customers:read transactions:read');
   });
 
-  it('keeps the grant at least as long as its 13-month refresh tokens, and audits the PKCE opt-out', async () => {
+  it('keeps the grant as long as its refresh tokens, both capped at the consent (CONSENT_DURATION_DAYS), and audits the PKCE opt-out', async () => {
     const database = await openAuthDatabase(store.config);
     try {
       const rows = await database.db.selectFrom('oidc_models').select(['model', 'expires_at']).where('model', 'in', ['Grant', 'RefreshToken']).execute();
-      const minimum = Date.now() + 395 * 86400 * 1000;
-      expect(rows.filter((r) => r.model === 'Grant').some((r) => r.expires_at! > minimum)).toBe(true);
-      expect(rows.filter((r) => r.model === 'RefreshToken').some((r) => r.expires_at! > minimum)).toBe(true);
+      const [consent] = await database.db.selectFrom('consents').selectAll().where('client_id', '=', PLAID.client_id).execute();
+      // refresh_token_ttl asks for 396 days; the consent (365 days by default) is the ceiling.
+      const grants = rows.filter((r) => r.model === 'Grant').map((r) => r.expires_at!);
+      const refresh = rows.filter((r) => r.model === 'RefreshToken').map((r) => r.expires_at!);
+      expect(Math.max(...refresh)).toBeGreaterThan(Date.now() + 364 * 86400 * 1000);
+      expect(Math.max(...refresh)).toBeLessThanOrEqual(consent!.expires_at + 1000);
+      expect(Math.max(...grants)).toBeGreaterThanOrEqual(Math.max(...refresh) - 1000);
       const events = await database.db.selectFrom('audit_events').selectAll().where('type', '=', 'client.pkce_optional').execute();
       expect(events.map((e) => e.client_id)).toContain(PLAID.client_id);
     } finally {
@@ -90,5 +94,45 @@ describe('a Plaid-shaped client works as-is', () => {
     const browser = new OAuthClient(auth.issuer);
     const res = await browser.get(browser.authorizeUrl({ challenge: 'x', state: 's', codeChallengeMethod: null }));
     expect(codeFrom(res).error).toBe('invalid_request');
+  });
+});
+
+describe('a Plaid-shaped client that runs its own account selection, with 13-month consents', () => {
+  const PLAID_13 = { ...PLAID, client_id: 'plaid-13', account_selection: false, consent_duration_days: 396 };
+  let store: TestStore;
+  let auth: TestAuth;
+
+  beforeAll(async () => {
+    store = await createTestStore('sqlite');
+    auth = await startTestAuth(store, { OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PLAID_13]) });
+  });
+  afterAll(async () => {
+    await auth?.close();
+    await store?.cleanup();
+  });
+
+  it('skips account selection: the token has a consent id and no account_ids (all accounts); refresh tokens last 13 months', async () => {
+    const browser = new OAuthClient(auth.issuer);
+    const params = new URLSearchParams({ response_type: 'code', redirect_uri: PLAID_13.redirect_uris[0]!, scope: 'openid offline_access', client_id: PLAID_13.client_id, state: 's' });
+    const consent = await browser.login(await browser.get(`/auth?${params.toString()}`));
+    expect(consent.body).toContain('id="consent-all-accounts"');
+    expect(consent.body).not.toContain('name="account"');
+    auth.catalog.down = true; // not asked at all
+    const { code } = codeFrom(await browser.submit(consent, 'confirm'));
+    auth.catalog.down = false;
+    const tokens = await tokenRequest(auth.issuer, { grant_type: 'authorization_code', code: code!, redirect_uri: PLAID_13.redirect_uris[0]! }, basic(PLAID_13.client_id, PLAID_13.client_secret));
+    expect(tokens.status).toBe(200);
+    const at = await jwtVerify(tokens.body.access_token, createRemoteJWKSet(new URL(`${auth.issuer}/jwks`)), { audience: 'api://my-api' });
+    expect(at.payload.fdxConsentId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(at.payload).not.toHaveProperty('account_ids');
+    const database = await openAuthDatabase(store.config);
+    try {
+      const refresh = await database.db.selectFrom('oidc_models').select('expires_at').where('model', '=', 'RefreshToken').execute();
+      expect(refresh.some((r) => r.expires_at! > Date.now() + 395 * 86400 * 1000)).toBe(true);
+      const row = await database.db.selectFrom('consents').selectAll().where('id', '=', at.payload.fdxConsentId as string).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ account_ids: null, duration_days: 396, client_id: PLAID_13.client_id });
+    } finally {
+      await database.close();
+    }
   });
 });

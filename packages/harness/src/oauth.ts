@@ -38,13 +38,21 @@ export function basic(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 }
 
-/** A form POST. */
-export function form(values: Record<string, string>): Required<Pick<HttpRequest, 'method' | 'headers' | 'body'>> {
+/** A form POST; a list value repeats its field (checkboxes). */
+export function form(values: Record<string, string | readonly string[]>): Required<Pick<HttpRequest, 'method' | 'headers' | 'body'>> {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) for (const v of typeof value === 'string' ? [value] : value) body.append(name, v);
   return {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(values).toString(),
+    body: body.toString(),
   };
+}
+
+/** The consent page's account checkboxes (name="account"): every one listed, and those checked. */
+export function accountsOn(html: string): { listed: string[]; checked: string[] } {
+  const boxes = [...html.matchAll(/<input type="checkbox" name="account" value="([^"]*)"[^>]*>/g)];
+  return { listed: boxes.map((m) => m[1]!), checked: boxes.filter((m) => / checked\b/.test(m[0])).map((m) => m[1]!) };
 }
 
 export function csrfOf(html: string): string {
@@ -226,12 +234,17 @@ export class OAuthClient {
     return `${this.issuer}/auth?${new URLSearchParams({ client_id: params.get('client_id')!, request_uri: requestUri }).toString()}`;
   }
 
-  /** Posts an interaction form (login, consent, abort) with the page's CSRF token; follows on the OP. */
-  async submit(page: HttpReply, action: 'login' | 'confirm' | 'abort', values: Record<string, string> = {}): Promise<HttpReply> {
+  /**
+   * Posts an interaction form (login, consent, abort) with the page's CSRF token; follows on the OP.
+   * The consent form goes as a browser sends it: with the accounts checked on the page, unless
+   * `values.account` says which.
+   */
+  async submit(page: HttpReply, action: 'login' | 'confirm' | 'abort', values: Record<string, string | readonly string[]> = {}): Promise<HttpReply> {
     const uid = /\/interaction\/([^/"]+)\//.exec(page.body)?.[1];
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
     if (!uid || !csrf) throw new Error(`not an interaction page (HTTP ${page.status}): ${page.body.slice(0, 200)}`);
-    return this.follow(await this.request(`/interaction/${uid}/${action}`, form({ _csrf: csrf, ...values })));
+    const accounts: Record<string, readonly string[]> = action === 'confirm' && !('account' in values) ? { account: accountsOn(page.body).checked } : {};
+    return this.follow(await this.request(`/interaction/${uid}/${action}`, form({ _csrf: csrf, ...accounts, ...values })));
   }
 
   async login(page: HttpReply, email = DEMO.email, password = DEMO.password): Promise<HttpReply> {

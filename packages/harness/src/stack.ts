@@ -2,6 +2,7 @@
 // same entry points as `pnpm dev`) on free loopback ports, behind a private Caddy on free HTTPS
 // ports with its own throwaway CA. Nothing is shared with a dev stack running on the same
 // machine: ports, Caddy storage and databases are temporary. Used by e2e/, `pnpm scale` and `pnpm load`.
+import { randomBytes } from 'node:crypto';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -156,7 +157,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     // 2. The services, each with its own data dir (shared by its instances), pointing at each other through Caddy.
     // SHUTDOWN_DELAY_MS > Caddy's health interval: a stopping instance leaves the rotation before it closes.
-    const common = { NODE_ENV: 'development', HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_EXTRA_CA_CERTS: caBundlePath, API_AUDIENCE: 'api://my-api', SHUTDOWN_DELAY_MS: '1500' };
+    // INTERNAL_SECRET: the OP and the API call each other's /internal/v1 routes with this run's own secret.
+    const common = {
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      NODE_EXTRA_CA_CERTS: caBundlePath,
+      API_AUDIENCE: 'api://my-api',
+      SHUTDOWN_DELAY_MS: '1500',
+      INTERNAL_SECRET: randomBytes(32).toString('base64url'),
+    };
     const envs: Record<ServiceName, Record<string, string>> = {
       // The dev client (dev-rp) registered with this run's app URLs (Caddy ports are random).
       auth: {

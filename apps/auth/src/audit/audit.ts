@@ -10,6 +10,8 @@ export type AuditType =
   | 'login.blocked'
   | 'consent.granted'
   | 'consent.denied'
+  | 'consent.ended'
+  | 'consent.expired'
   | 'token.issued'
   | 'token.refreshed'
   | 'token.revoked'

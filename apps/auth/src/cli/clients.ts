@@ -3,6 +3,7 @@ import { AuditLog } from '../audit/audit.js';
 import { ClientExistsError, ClientStore, ClientValidationError, StaticClientError, type ClientSummary } from '../clients/client-store.js';
 import { GrantStore } from '../grants/grant-store.js';
 import type { OperatorDeps } from './deps.js';
+import { operatorEndings } from './consents.js';
 
 const storeOf = (deps: OperatorDeps) => new ClientStore(deps.database.db, deps.config.clients);
 
@@ -41,6 +42,8 @@ const describeClient = (c: ClientSummary) =>
     `grant_types    ${c.grantTypes.join(' ')}`,
     `fdx_scopes     ${c.fdxScopes.join(' ')}`,
     `require_par    ${c.requirePar ? 'yes' : 'no'}`,
+    `accounts       ${c.accountSelection ? 'the customer selects them at consent' : 'all (the client selects them itself)'}`,
+    `consent_days   ${c.consentDurationDays ?? 'default (CONSENT_DURATION_DAYS)'}`,
     ...(c.createdAt ? [`created        ${c.createdAt}`] : []),
   ]
     .map((line) => line.trimEnd())
@@ -66,6 +69,8 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'grant-type': { type: 'string', multiple: true },
         scope: { type: 'string' },
         'require-par': { type: 'boolean', default: false },
+        'skip-account-selection': { type: 'boolean', default: false },
+        'consent-days': { type: 'string' },
       },
       optionHelp: {
         name: 'shown on the consent page (required)',
@@ -77,12 +82,18 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'grant-type': 'authorization_code, refresh_token (default both)',
         scope: 'scopes the client may ask for (default: all)',
         'require-par': 'authorization requests only as pushed authorization requests (RFC 9126)',
+        'skip-account-selection': 'share all accounts without asking (the client runs its own selection, as Plaid does)',
+        'consent-days': 'how long its consents last (default CONSENT_DURATION_DAYS, at most CONSENT_MAX_DAYS)',
       },
       async run({ options }, deps) {
         const name = options.name as string | undefined;
         const redirectUris = (options['redirect-uri'] as string[] | undefined) ?? [];
         if (!name) throw usageError('--name is required');
         if (redirectUris.length === 0) throw usageError('--redirect-uri is required');
+        const days = options['consent-days'] === undefined ? undefined : Number(options['consent-days']);
+        if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > deps.config.consents.maxDays)) {
+          throw usageError(`--consent-days must be a whole number of days from 1 to ${deps.config.consents.maxDays} (CONSENT_MAX_DAYS)`);
+        }
         const added = await translated(() =>
           storeOf(deps).add({
             clientId: options.id as string | undefined,
@@ -94,6 +105,8 @@ export const clientsNoun: Noun<OperatorDeps> = {
             grantTypes: options['grant-type'] as string[] | undefined,
             scope: options.scope as string | undefined,
             requirePar: options['require-par'] === true,
+            accountSelection: options['skip-account-selection'] !== true,
+            consentDurationDays: days,
           }),
         );
         await record(deps, 'client.created', added.client.clientId, { type: added.client.type });
@@ -158,9 +171,14 @@ export const clientsNoun: Noun<OperatorDeps> = {
         const id = args['client-id']!;
         const existed = await translated(() => storeOf(deps).delete(id));
         if (!existed) throw notFoundError(`no client ${id}`);
-        const grants = await new GrantStore(deps.database.db).revokeForClient(id);
-        await record(deps, 'client.deleted', id, { grantsRevoked: grants.length });
-        return { clientId: id, deleted: true, grantsRevoked: grants.length };
+        const endings = operatorEndings(deps);
+        const consents = await endings.endForClient(id, { status: 'REVOKED', by: 'operator', reason: 'client_deleted', initiator: 'cli' });
+        await endings.flush();
+        const remaining = await new GrantStore(deps.database.db).revokeForClient(id);
+        // Each ended consent took its grant with it.
+        const grants = new Set([...consents.map((c) => c.grantId), ...remaining]).size;
+        await record(deps, 'client.deleted', id, { grantsRevoked: grants, consentsEnded: consents.length });
+        return { clientId: id, deleted: true, grantsRevoked: grants, consentsEnded: consents.length };
       },
       text: (r: { clientId: string; grantsRevoked: number }) => `client ${r.clientId} deleted; ${r.grantsRevoked} grant(s) revoked`,
     },

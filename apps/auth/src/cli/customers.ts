@@ -11,6 +11,8 @@ import { LoginGuard } from '../security/login-guard.js';
 import { MIN_PASSWORD, customerEmail, customerId, customerName } from './customer-fields.js';
 import { importCustomers, type ImportReport } from './customers-import.js';
 import type { OperatorDeps } from './deps.js';
+import { operatorEndings } from './consents.js';
+import type { Consent } from '../consents/consent-store.js';
 
 
 /** What every verb works with, over the operator's database connection. */
@@ -231,10 +233,15 @@ export const customers: Noun<OperatorDeps> = {
       args: ['id'],
       async run({ args }, deps) {
         const t = tools(deps);
+        await existing(t.store, args.id!);
+        // Their consents end first (by the operator): a feed change each, so the API refuses their tokens too.
+        const consents = await endAllConsents(deps, args.id!, 'customer_deleted');
         const removed = await t.store.delete(args.id!);
         if (!removed) throw notFoundError(`no customer ${JSON.stringify(args.id)}`);
-        await t.audit('customer.deleted', { customerId: args.id!, grantsRevoked: removed.grants.length, sessionsEnded: removed.sessions });
-        return { id: args.id!, grantsRevoked: removed.grants.length, sessionsEnded: removed.sessions };
+        // Each ended consent took its grant with it.
+        const grantsRevoked = new Set([...consents.map((c) => c.grantId), ...removed.grants]).size;
+        await t.audit('customer.deleted', { customerId: args.id!, grantsRevoked, sessionsEnded: removed.sessions, consentsEnded: consents.length });
+        return { id: args.id!, grantsRevoked, sessionsEnded: removed.sessions, consentsEnded: consents.length };
       },
       text: (r: { id: string; grantsRevoked: number; sessionsEnded: number }) =>
         `deleted ${r.id}: ${r.grantsRevoked} grant(s) revoked, ${r.sessionsEnded} session(s) ended`,
@@ -246,9 +253,20 @@ async function setBlocked(deps: OperatorDeps, id: string, blocked: boolean) {
   const t = tools(deps);
   const record = await existing(t.store, id);
   const changed = record.blocked !== blocked;
+  let consentsEnded = 0;
   if (changed) {
     await t.store.setBlocked(id, blocked);
-    await t.audit(blocked ? 'customer.blocked' : 'customer.unblocked', { customerId: id });
+    // A blocked customer's consents end (by the operator); unblocking brings none back.
+    if (blocked) consentsEnded = (await endAllConsents(deps, id, 'customer_blocked')).length;
+    await t.audit(blocked ? 'customer.blocked' : 'customer.unblocked', { customerId: id, ...(blocked ? { consentsEnded } : {}) });
   }
-  return { id, blocked, changed };
+  return { id, blocked, changed, ...(blocked ? { consentsEnded } : {}) };
+}
+
+/** Ends every active consent of a customer as the operator; returns those it ended. */
+async function endAllConsents(deps: OperatorDeps, customerId: string, reason: string): Promise<Consent[]> {
+  const endings = operatorEndings(deps);
+  const ended = await endings.endForCustomer(customerId, { status: 'REVOKED', by: 'operator', reason, initiator: 'cli' });
+  await endings.flush();
+  return ended;
 }

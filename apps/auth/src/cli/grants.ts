@@ -2,6 +2,7 @@ import { notFoundError, table, usageError, type Noun } from '@apps/shared';
 import { AuditLog } from '../audit/audit.js';
 import { GrantStore, type GrantSummary } from '../grants/grant-store.js';
 import type { OperatorDeps } from './deps.js';
+import { operatorEndings } from './consents.js';
 
 const rows = (grants: GrantSummary[]) => grants.map((g) => ({ ...g, scopes: g.scopes.join(' ') }));
 
@@ -27,7 +28,12 @@ export const grantsNoun: Noun<OperatorDeps> = {
         const grantId = args['grant-id']!;
         const grants = new GrantStore(deps.database.db);
         const grant = await grants.find(grantId);
-        if (!grant || !(await grants.revoke(grantId))) throw notFoundError(`no grant ${grantId}`);
+        if (!grant) throw notFoundError(`no grant ${grantId}`);
+        // Its consent ends with it (by the operator), so its access tokens stop working at the API too.
+        const endings = operatorEndings(deps);
+        const ended = await endings.endByGrant(grantId, { status: 'REVOKED', by: 'operator', reason: 'grant_revoked', initiator: 'cli' });
+        await endings.flush();
+        if (!(await grants.revoke(grantId)) && !ended) throw notFoundError(`no grant ${grantId}`);
         await new AuditLog(deps.database.db, deps.logger).record({
           type: 'grant.revoked',
           actor: 'cli',

@@ -6,10 +6,11 @@ import { auditNoun } from './audit.js';
 import { clientsNoun } from './clients.js';
 import type { OperatorDeps } from './deps.js';
 import { grantsNoun } from './grants.js';
+import { consentsNoun } from './consents.js';
 import { keysNoun } from './keys.js';
 
 /**
- * The OP's half of `pnpm kit` (customers, clients, grants, audit, keys). It opens the same
+ * The OP's half of `pnpm kit` (customers, clients, grants, consents, audit, keys). It opens the same
  * database a running instance uses, so every change takes effect without a restart.
  * Each noun lives in its own module beside this one.
  */
@@ -19,6 +20,7 @@ export const program: CliProgram<OperatorDeps> = {
     customers,
     clients: clientsNoun,
     grants: grantsNoun,
+    consents: consentsNoun,
     audit: auditNoun,
     keys: keysNoun,
   },

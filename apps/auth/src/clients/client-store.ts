@@ -17,6 +17,10 @@ export interface ClientSummary {
   grantTypes: string[];
   fdxScopes: string[];
   requirePar: boolean;
+  /** Whether the consent page asks the customer which accounts to share (false: the client selects). */
+  accountSelection: boolean;
+  /** The client's own consent duration (days); null: CONSENT_DURATION_DAYS. */
+  consentDurationDays: number | null;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -32,6 +36,8 @@ export interface NewClient {
   scope?: string | undefined;
   /** RFC 9126: authorization requests only through PAR. */
   requirePar?: boolean | undefined;
+  accountSelection?: boolean | undefined;
+  consentDurationDays?: number | undefined;
 }
 
 /** A static client (env / .env.clients.json) is changed there, never in the database. */
@@ -55,6 +61,8 @@ function summary(metadata: Metadata, source: ClientSource, row?: { disabled_at: 
     grantTypes: metadata.grant_types ?? ['authorization_code'],
     fdxScopes: metadata.fdx_scopes ?? [],
     requirePar: metadata.require_pushed_authorization_requests === true,
+    accountSelection: metadata.account_selection !== false,
+    consentDurationDays: typeof metadata.consent_duration_days === 'number' ? metadata.consent_duration_days : null,
     createdAt: row ? new Date(row.created_at).toISOString() : null,
     updatedAt: row ? new Date(row.updated_at).toISOString() : null,
   };
@@ -104,6 +112,8 @@ export class ClientStore {
       ...(input.scope ? { scope: input.scope } : {}),
       fdx_scopes: input.fdxScopes ?? [],
       require_pushed_authorization_requests: input.requirePar === true,
+      ...(input.accountSelection === false ? { account_selection: false } : {}),
+      ...(input.consentDurationDays === undefined ? {} : { consent_duration_days: input.consentDurationDays }),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

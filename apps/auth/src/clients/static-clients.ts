@@ -20,6 +20,9 @@ export const staticClientSchema = z
     client_id: z.string().min(1),
     client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     client_name: z.string().min(1).optional(),
+    // Shown as the data recipient's home page and logo in FDX ConsentGrant parties.
+    client_uri: z.url({ protocol: /^https$/ }).optional(),
+    logo_uri: z.url({ protocol: /^https$/ }).optional(),
     redirect_uris: z.array(redirectUri).min(1),
     post_logout_redirect_uris: z.array(redirectUri).default([]),
     grant_types: z.array(z.enum(['authorization_code', 'refresh_token'])).default(['authorization_code', 'refresh_token']),
@@ -43,6 +46,11 @@ export const staticClientSchema = z
     refresh_token_ttl: z.number().int().positive().optional(),
     // RFC 9126: this client's authorization requests must come through PAR (POST /request).
     require_pushed_authorization_requests: z.boolean().default(false),
+    // false: the consent page shares every account without asking (clients that run their own
+    // account selection, as Plaid does); tokens then carry no account_ids.
+    account_selection: z.boolean().default(true),
+    // How long this client's consents last (days), at most CONSENT_MAX_DAYS; default CONSENT_DURATION_DAYS.
+    consent_duration_days: z.number().int().positive().optional(),
   })
   .transform((c) => ({
     ...c,

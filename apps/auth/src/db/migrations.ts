@@ -154,6 +154,54 @@ const operator: Migration = {
   },
 };
 
+/**
+ * Consents (issue 16): one row per grant, kept 13 months after it ends for the customer's page;
+ * consent_changes numbers every status change (the API's revocation feed, the FDX revocation
+ * history). Its seq is an identity (PostgreSQL) / rowid alias (SQLite); writers take a lock
+ * first so seqs become visible in order (consents/consent-store.ts).
+ */
+const consents: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('consents')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('grant_id', 'text', (c) => c.notNull())
+      .addColumn('client_id', 'text', (c) => c.notNull())
+      .addColumn('customer_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('scopes', 'text', (c) => c.notNull())
+      .addColumn('account_ids', 'text')
+      .addColumn('duration_days', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_used_at', 'bigint')
+      .addColumn('ended_at', 'bigint')
+      .addColumn('ended_by', 'text')
+      .addColumn('end_reason', 'text')
+      .addColumn('initiator', 'text')
+      .execute();
+    await db.schema.createIndex('consents_grant').on('consents').column('grant_id').execute();
+    await db.schema.createIndex('consents_customer').on('consents').columns(['customer_id', 'created_at']).execute();
+    await db.schema.createIndex('consents_client').on('consents').columns(['client_id', 'created_at']).execute();
+    await db.schema.createIndex('consents_active_expiry').on('consents').column('expires_at').where(sql.ref('status'), '=', 'ACTIVE').execute();
+    await db.schema.createIndex('consents_ended').on('consents').column('ended_at').where('ended_at', 'is not', null).execute();
+    const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+    await db.schema
+      .createTable('consent_changes')
+      .addColumn('seq', postgres ? 'bigint' : 'integer', (c) => (postgres ? c.primaryKey().generatedAlwaysAsIdentity() : c.primaryKey().autoIncrement()))
+      .addColumn('consent_id', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('at', 'bigint', (c) => c.notNull())
+      .addColumn('ended_by', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('initiator', 'text')
+      .execute();
+    await db.schema.createIndex('consent_changes_consent').on('consent_changes').column('consent_id').execute();
+    await db.schema.createIndex('consent_changes_at').on('consent_changes').column('at').execute();
+  },
+};
+
 export const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   // Token endpoint limits, counted per aligned window and batched (see RATE_LIMIT_SYNC_MS).
@@ -195,4 +243,6 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('oidc_models_unhashed').on('oidc_models').column('model').where(sql.ref('id_hashed'), '=', 0).execute();
     },
   },
+  // Consents and their change feed (issue 16; 0011 is reserved for this feature too).
+  '0010_consents': consents,
 };

@@ -86,7 +86,48 @@ export interface SigningKeyTable {
   retired_at: number | null;
 }
 
+/** A customer's consent to one client (0010, consents/consent-store.ts); one per grant. */
+export interface ConsentTable {
+  /** UUID v4: the access tokens' `fdxConsentId`. */
+  id: string;
+  grant_id: string;
+  client_id: string;
+  customer_id: string;
+  /** ACTIVE, EXPIRED or REVOKED. */
+  status: string;
+  /** Space-separated scopes granted (OpenID and API). */
+  scopes: string;
+  /** JSON array of FDX accountIds; null: all the customer's accounts (the client skips selection). */
+  account_ids: string | null;
+  /** The consent's duration in days (FDX durationPeriod). */
+  duration_days: number;
+  /** Epoch milliseconds. */
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  last_used_at: number | null;
+  ended_at: number | null;
+  /** customer, client, operator or system. */
+  ended_by: string | null;
+  end_reason: string | null;
+  initiator: string | null;
+}
+
+/** Every consent status change, in commit order (the feed the API polls, and the revocation history). */
+export interface ConsentChangeTable {
+  seq: Generated<number>;
+  consent_id: string;
+  status: string;
+  /** Epoch milliseconds. */
+  at: number;
+  ended_by: string;
+  reason: string | null;
+  initiator: string | null;
+}
+
 export interface AuthSchema {
+  consents: ConsentTable;
+  consent_changes: ConsentChangeTable;
   oidc_models: OidcModelTable;
   users: UserTable;
   rate_limits: RateLimitTable;

@@ -1,8 +1,13 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
-import { webSecurityHeaders } from '@apps/shared';
+import { webSecurityHeaders, type Logger } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import type { InteractionResults } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit.js';
+import { CatalogUnavailable, type AccountCatalog } from '../consents/account-catalog.js';
+import { accountChoices, chosenAccounts, type AccountChoice } from '../consents/account-choice.js';
+import { consentDurationDays, selectsAccounts } from '../consents/consent-duration.js';
+import type { ConsentStore } from '../consents/consent-store.js';
+import type { AuthConfig } from '../config.js';
 import type { Customer, CustomerDirectory } from '../customers/directory.js';
 import { normalizeEmail } from '../customers/store.js';
 import { describeScopes } from '../provider/scopes.js';
@@ -19,11 +24,18 @@ export interface InteractionDeps {
   csrf: CsrfTokens;
   /** Form actions every page may use (the static clients' redirect origins). */
   formActionOrigins: string[];
+  consents: ConsentStore;
+  /** The customer's accounts for the consent page (the API, contract §4). */
+  catalog: AccountCatalog;
+  consentConfig: AuthConfig['consents'];
+  logger: Logger;
 }
 
 const GENERIC_LOGIN_ERROR = 'The email or password is incorrect.';
 const LOCKED_MESSAGE = 'Too many failed sign-in attempts. This account is temporarily locked; try again later.';
 const DENIED = { error: 'access_denied', error_description: 'this account may not authorize third-party access' };
+const CATALOG_DOWN = 'We could not load your accounts; try again in a moment.';
+const NONE_SELECTED = 'Select at least one account to share.';
 
 /** How much of a typed login identifier the audit keeps: enough for an email, little of anything else typed there. */
 const AUDITED_IDENTIFIER_LENGTH = 64;
@@ -49,6 +61,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { login } = customers;
   const router = Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
+  // The consent form carries one `account` field per account shared.
+  const consentBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });
 
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
@@ -153,20 +167,52 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         throw err;
       }
     }
+    await renderConsent(req, res, details, {});
+  });
+
+  /**
+   * The consent page: the scopes in plain words and, unless the client runs its own selection,
+   * the customer's accounts (every eligible one checked, or those `chosen`). The accounts come
+   * from the API; when it cannot answer the page says so (503) and nothing else.
+   */
+  async function renderConsent(req: Request, res: Response, details: Details, extra: { error?: string; chosen?: string[]; status?: number }) {
     const client = await provider.Client.find(String(details.params.client_id));
     const accountId = details.session?.accountId;
     const customer = accountId ? await customers.find(accountId) : undefined;
     const requested = typeof details.params.scope === 'string' ? details.params.scope.split(' ') : [];
-    res.type('html').send(
+    const metadata = client?.metadata() as Record<string, unknown> | undefined;
+    const selection = selectsAccounts(metadata);
+    let accounts: AccountChoice[] = [];
+    if (selection && accountId) {
+      try {
+        accounts = accountChoices(await deps.catalog.accountsOf(accountId), extra.chosen);
+      } catch (err) {
+        if (err instanceof CatalogUnavailable) return renderCatalogDown(req, res, details, err);
+        throw err;
+      }
+    }
+    const days = consentDurationDays(metadata, deps.consentConfig);
+    res.status(extra.status ?? 200).type('html').send(
       await renderView('consent', {
         uid: details.uid,
         csrf: csrf.issue(details.uid),
         clientName: client?.clientName ?? client?.clientId ?? 'An application',
         scopes: describeScopes(requested),
         accountLabel: customer?.claims.email ?? accountId ?? '',
+        selection,
+        accounts,
+        error: extra.error ?? '',
+        expiresOn: new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10),
       }),
     );
-  });
+  }
+
+  /** The API could not list the accounts: a clear page, Retry-After, and a log line without customer data. */
+  async function renderCatalogDown(req: Request, res: Response, details: Details, err: CatalogUnavailable) {
+    deps.logger.warn({ reason: err.reason, clientId: String(details.params.client_id) }, 'account catalog unavailable');
+    res.set('Retry-After', '10');
+    await renderProblem(res, 503, 'accounts_unavailable', CATALOG_DOWN);
+  }
 
   router.post('/interaction/:uid/login', noStore, body, async (req, res) => {
     const details = await load(req, res);
@@ -200,7 +246,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await finishLogin(req, res, details, customer, 'pwd');
   });
 
-  router.post('/interaction/:uid/confirm', noStore, body, async (req, res) => {
+  router.post('/interaction/:uid/confirm', noStore, consentBody, async (req, res) => {
     const details = await load(req, res);
     checkCsrf(req, details.uid);
     const { prompt, params, session } = details;
@@ -212,8 +258,38 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       void audit.record({ type: 'login.blocked', actor: accountId, clientId, ip: req.ip });
       return provider.interactionFinished(req, res, DENIED, { mergeWithLastSubmission: false });
     }
-    const grant = details.grantId ? await provider.Grant.find(details.grantId) : new provider.Grant({ accountId, clientId });
-    if (!grant) throw new CsrfError();
+    const client = await provider.Client.find(clientId);
+    if (!client) throw new CsrfError();
+    const metadata = client.metadata() as Record<string, unknown>;
+    // The accounts shared: those checked among the customer's eligible accounts, asked of the API
+    // again (the form is the customer's choice, not the list of their accounts).
+    let accountIds: string[] | null = null;
+    if (selectsAccounts(metadata)) {
+      const submitted = (req.body as Record<string, unknown>).account;
+      try {
+        const choice = chosenAccounts(await deps.catalog.accountsOf(accountId), submitted);
+        if (!choice.ok) return renderConsent(req, res, details, { error: NONE_SELECTED, chosen: [], status: 400 });
+        accountIds = choice.accountIds;
+      } catch (err) {
+        if (err instanceof CatalogUnavailable) return renderCatalogDown(req, res, details, err);
+        throw err;
+      }
+    }
+    const durationDays = consentDurationDays(metadata, deps.consentConfig);
+    // Each consent gets its own grant (its tokens end with it); a grant this session already holds
+    // for the client passes on what it granted, and stays with its own consent.
+    const grant = new provider.Grant({ accountId, clientId, expiresIn: durationDays * 86_400 } as ConstructorParameters<typeof provider.Grant>[0]);
+    const previous = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    if (previous) {
+      const granted = previous.getOIDCScope();
+      if (granted) grant.addOIDCScope(granted);
+      const claims = previous.getOIDCClaims();
+      if (claims.length > 0) grant.addOIDCClaims(claims);
+      for (const indicator of Object.keys((previous as unknown as { resources?: Record<string, string> }).resources ?? {})) {
+        const scope = previous.getResourceScope(indicator);
+        if (scope) grant.addResourceScope(indicator, scope);
+      }
+    }
     const missing = prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -225,7 +301,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();
-    void audit.record({ type: 'consent.granted', actor: accountId, clientId, ip: req.ip, detail: { scope: params.scope, grantId } });
+    const resources = (grant as unknown as { resources?: Record<string, string> }).resources ?? {};
+    const scopes = [grant.getOIDCScope(), ...Object.values(resources)].flatMap((s) => s.split(' ')).filter(Boolean);
+    const consent = await deps.consents.create({ grantId, clientId, customerId: accountId, scopes, accountIds, durationDays });
+    void audit.record({
+      type: 'consent.granted',
+      actor: accountId,
+      clientId,
+      ip: req.ip,
+      detail: { consentId: consent.id, grantId, scope: params.scope, scopes: consent.scopes, accountIds, expiresAt: new Date(consent.expiresAt).toISOString() },
+    });
     await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 

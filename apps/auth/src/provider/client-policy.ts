@@ -2,7 +2,15 @@ import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provi
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 /** Client metadata beyond RFC 7591 that static clients may set (see .env.clients.json). */
-export const EXTRA_CLIENT_METADATA = ['require_pkce', 'force_refresh_token', 'fdx_scopes', 'access_token_ttl', 'refresh_token_ttl'];
+export const EXTRA_CLIENT_METADATA = [
+  'require_pkce',
+  'force_refresh_token',
+  'fdx_scopes',
+  'access_token_ttl',
+  'refresh_token_ttl',
+  'account_selection',
+  'consent_duration_days',
+];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -51,6 +59,17 @@ export function validateClientMetadata(
         throw new errors.InvalidClientMetadata(`${key} must be a positive integer (seconds)`);
       }
       if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata(`${key} can only be set by the operator`);
+      return;
+    case 'account_selection':
+      if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('account_selection must be a boolean');
+      if (value === false && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('account_selection can only be turned off by the operator');
+      return;
+    case 'consent_duration_days':
+      // Capped at CONSENT_MAX_DAYS where it is used (consents/consent-duration.ts).
+      if (value !== undefined && (!Number.isInteger(value) || (value as number) <= 0)) {
+        throw new errors.InvalidClientMetadata('consent_duration_days must be a positive integer (days)');
+      }
+      if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('consent_duration_days can only be set by the operator');
       return;
     default:
   }

@@ -12,12 +12,15 @@ import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
+import type { TokenConsents } from '../consents/token-consents.js';
 
 export interface ProviderDeps {
   db: Kysely<AuthSchema>;
   customers: CustomerDirectory;
   keys: SigningKeys;
   logger: Logger;
+  /** The consent behind each token request (claims, lifetimes, refusal of ended consents). */
+  tokenConsents: TokenConsents;
   /** Benchmark baseline only: oidc-provider's in-memory adapter instead of the database. */
   memoryAdapter?: boolean;
 }
@@ -25,9 +28,10 @@ export interface ProviderDeps {
 type StaticClient = AuthConfig['clients'][number];
 
 function toClientMetadata(client: StaticClient): ClientMetadata {
-  const { access_token_ttl, refresh_token_ttl, ...metadata } = client;
+  const { access_token_ttl, refresh_token_ttl, consent_duration_days, ...metadata } = client;
   return {
     ...metadata,
+    ...(consent_duration_days === undefined ? {} : { consent_duration_days }),
     ...(access_token_ttl === undefined ? {} : { access_token_ttl }),
     ...(refresh_token_ttl === undefined ? {} : { refresh_token_ttl }),
   };
@@ -90,22 +94,27 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
     // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
     // userinfo with invalid_token, and their sessions go back to login.
-    async findAccount(_ctx, sub) {
+    async findAccount(ctx, sub, token) {
+      // A code or refresh token of an ended or expired consent: invalid_grant.
+      await deps.tokenConsents.check(ctx, token);
       const customer = await deps.customers.find(sub, { lockout: false });
       if (!mayHoldTokens(customer)) return undefined;
       return { accountId: customer.id, claims: () => ({ sub: customer.id, ...customer.claims }) };
     },
     interactions: { policy: interactionPolicyWithAccountCheck(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // FDX JWT profile: the consent id, and the accounts chosen (absent: all the customer's accounts).
+    extraTokenClaims: (ctx, token) => deps.tokenConsents.claims(ctx, token),
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
     expiresWithSession: async (ctx, code) =>
       !code.scopes.has('offline_access') && ctx.oidc.client?.['force_refresh_token'] !== true,
     ttl: {
-      AccessToken: (_ctx, _token, client) => numberOr(client['access_token_ttl'], ttl.accessToken),
+      // Access and refresh tokens never outlive their consent.
+      AccessToken: (ctx, _token, client) => deps.tokenConsents.capTtl(ctx, numberOr(client['access_token_ttl'], ttl.accessToken)),
       AuthorizationCode: ttl.authorizationCode,
       IdToken: ttl.idToken,
-      RefreshToken: (_ctx, _token, client) => numberOr(client['refresh_token_ttl'], ttl.refreshToken),
+      RefreshToken: (ctx, _token, client) => deps.tokenConsents.capTtl(ctx, numberOr(client['refresh_token_ttl'], ttl.refreshToken)),
       Session: ttl.session,
       // A grant must outlive the refresh tokens issued under it (Plaid: 13-month refresh tokens).
       Grant: (_ctx, grant) => Math.max(ttl.grant, refreshTtlOf.get(grant.clientId ?? '') ?? 0),

@@ -6,6 +6,10 @@ import { TEST_CLIENT } from '@kit/harness/oauth';
 import type { TestStore } from '@kit/harness/store';
 import { startServer, type AuthService } from '../../src/server.js';
 import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
+import { startCatalogServer, type CatalogServer } from '@kit/harness/account-catalog';
+
+/** INTERNAL_SECRET of test OPs (and of the catalog server they ask for accounts). */
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789abcdef-0000000';
 
 export const PUBLIC_CLIENT = {
   client_id: 'test-public',
@@ -20,6 +24,8 @@ export interface TestAuth {
   url: string;
   config: AuthConfig;
   current: AuthService;
+  /** The API's accounts route the consent page asks (contract §4), served in-process. */
+  catalog: CatalogServer;
   /**
    * Closes the app and its database, then builds a new one on the same database and URL; `between`
    * runs while it is down (e.g. to put the database in an older release's state).
@@ -43,7 +49,10 @@ export async function startTestAuth(
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const issuer = env.OP_ISSUER ?? url;
+  const catalog = await startCatalogServer(env.INTERNAL_SECRET ?? TEST_INTERNAL_SECRET);
   const config = loadAuthConfig({
+    INTERNAL_SECRET: TEST_INTERNAL_SECRET,
+    API_INTERNAL_URL: catalog.url,
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     OP_ISSUER: issuer,
@@ -64,6 +73,7 @@ export async function startTestAuth(
     issuer,
     url,
     config,
+    catalog,
     current: await startServer(config, logger),
     async restart(between) {
       await handle.current.close();
@@ -74,6 +84,7 @@ export async function startTestAuth(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await handle.current.close();
+      await catalog.close();
     },
   };
   server.on('request', (req, res) => {
