@@ -62,6 +62,7 @@ describe('mTLS configuration', () => {
       CLIENT_SECRET: 'x'.repeat(40),
       REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
       TOKEN_HASH_KEY: 'z'.repeat(40),
+      INTERNAL_SECRET: 'i'.repeat(40),
       JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
     };
     expect(loadAuthConfig(production).mtls.endpointUrl).toBeUndefined();
