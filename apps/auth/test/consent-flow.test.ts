@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsOn, basic, codeFrom, exchange, OAuthClient, TEST_CLIENT, tokenRequest, type Tokens } from '@kit/harness/oauth';
+import { accountsOn, basic, codeFrom, exchange, form, OAuthClient, TEST_CLIENT, tokenRequest, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
@@ -227,6 +227,23 @@ describe.each(ENGINES)('consents at the consent step, in tokens, and every way t
     const res = await exchange(auth.issuer, code!, verifier);
     expect(res.status).toBe(200);
     expect((await consentRow((await claimsOf(res.body.access_token)).fdxConsentId as string)).status).toBe('ACTIVE');
+  });
+
+  it('ends a session-bound consent when the customer signs out at the OP (by the customer); an offline one stays', async () => {
+    const offline = await claimsOf((await tokensFor(new OAuthClient(auth.issuer))).access_token);
+    // Without offline_access (TEST_CLIENT has no force_refresh_token): the grant lives with the session.
+    const browser = new OAuthClient(auth.issuer);
+    const { page, verifier } = await browser.startAuthorization({ scope: 'openid accounts:read' });
+    const { code } = codeFrom(await browser.submit(await browser.login(page), 'confirm'));
+    const tokens = (await exchange(auth.issuer, code!, verifier)).body;
+    expect(tokens.refresh_token).toBeUndefined();
+    const bound = await claimsOf(tokens.access_token);
+    const logout = await browser.get(`/session/end?${new URLSearchParams({ id_token_hint: tokens.id_token! }).toString()}`);
+    const action = /<form[^>]*id="op.logoutForm"[^>]*action="([^"]+)"/.exec(logout.body)?.[1] ?? /action="([^"]+)"[^>]*id="op.logoutForm"/.exec(logout.body)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.body)?.[1];
+    await browser.follow(await browser.request(new URL(action!, auth.issuer).toString(), form({ xsrf: xsrf!, logout: 'yes' })));
+    expect(await consentRow(bound.fdxConsentId as string)).toMatchObject({ status: 'REVOKED', ended_by: 'customer', end_reason: 'signed_out' });
+    expect((await consentRow(offline.fdxConsentId as string)).status).toBe('ACTIVE');
   });
 
   it('ends the consent when a replayed code revokes the grant (by the system)', async () => {

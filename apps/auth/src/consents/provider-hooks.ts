@@ -14,6 +14,7 @@ function endingFor(route: string | undefined, grantType: unknown): Ending {
     case 'token':
       return { status: 'REVOKED', by: 'system', reason: grantType === 'authorization_code' ? 'code_reuse' : 'refresh_token_reuse' };
     case 'end_session':
+    case 'end_session_confirm':
       return { status: 'REVOKED', by: 'customer', reason: 'signed_out' };
     default:
       return { status: 'REVOKED', by: 'system', reason: 'grant_revoked' };
