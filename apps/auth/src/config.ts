@@ -117,6 +117,11 @@ const schema = z
     if (e.NODE_ENV === 'production' && e.UPSTREAM_OIDC_ISSUER?.startsWith('http:')) {
       ctx.addIssue({ code: 'custom', path: ['UPSTREAM_OIDC_ISSUER'], message: 'must be an https URL in production' });
     }
+    // INTERNAL_SECRET travels with every call to the API: over https, or on this host's loopback.
+    const internal = URL.parse(e.API_INTERNAL_URL);
+    if (e.NODE_ENV === 'production' && internal?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(internal.hostname)) {
+      ctx.addIssue({ code: 'custom', path: ['API_INTERNAL_URL'], message: 'must be an https URL (or http on a loopback host) in production' });
+    }
     if (e.CONSENT_DURATION_DAYS > e.CONSENT_MAX_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['CONSENT_DURATION_DAYS'], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
     }
