@@ -21,6 +21,7 @@ const GOOD: Record<ServiceName, Record<string, string>> = {
     CLIENT_SECRET: secret(2),
     REGISTRATION_INITIAL_ACCESS_TOKEN: secret(3),
     TOKEN_HASH_KEY: secret(7),
+    INTERNAL_SECRET: secret(9),
     REDIRECT_URI: 'https://app.bank.example/callback',
     POST_LOGOUT_REDIRECT_URI: 'https://app.bank.example/',
     JWKS: JSON.stringify({ keys: [newSigningKey()] }),

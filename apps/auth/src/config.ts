@@ -137,6 +137,11 @@ const schema = z
     if (e.MTLS_CA_FILE && !existsSync(e.MTLS_CA_FILE)) {
       ctx.addIssue({ code: 'custom', path: ['MTLS_CA_FILE'], message: 'no such file' });
     }
+    // INTERNAL_SECRET travels with every call to the API: over https, or on this host's loopback.
+    const internal = e.API_INTERNAL_URL ? URL.parse(e.API_INTERNAL_URL) : undefined;
+    if (e.NODE_ENV === 'production' && internal?.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(internal.hostname)) {
+      ctx.addIssue({ code: 'custom', path: ['API_INTERNAL_URL'], message: 'must be an https URL (or http on a loopback host) in production' });
+    }
     if (e.CONSENT_DURATION_DAYS > e.CONSENT_MAX_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['CONSENT_DURATION_DAYS'], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
     }

@@ -28,7 +28,7 @@ describe.each(ENGINES)('consents end every way the operator and the system end t
   beforeAll(async () => {
     store = await createTestStore(engine);
     // The sweeper every second: expiry is seen quickly.
-    auth = await startTestAuth(store, { SWEEP_INTERVAL: '1' });
+    auth = await startTestAuth(store, { SWEEP_INTERVAL: '1', RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000' });
     database = await openAuthDatabase(store.config);
     kit = kitFor(auth.config);
   });

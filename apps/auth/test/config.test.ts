@@ -90,6 +90,13 @@ describe('auth configuration', () => {
     expect(problemsOf({ ...noFile, INTERNAL_SECRET: 'short' })).toContain('INTERNAL_SECRET: must be at least 32 characters');
   });
 
+  it('sends INTERNAL_SECRET to the API over https, or http on loopback only, in production', () => {
+    const prod = { ...noFile, NODE_ENV: 'production' };
+    expect(problemsOf({ ...prod, API_INTERNAL_URL: 'http://api.internal:3002' })).toContain('API_INTERNAL_URL: must be an https URL (or http on a loopback host) in production');
+    expect(problemsOf({ ...prod, API_INTERNAL_URL: 'http://127.0.0.1:3002' }).some((p) => p.startsWith('API_INTERNAL_URL'))).toBe(false);
+    expect(problemsOf({ ...noFile, API_INTERNAL_URL: 'http://api.internal:3002' }).some((p) => p.startsWith('API_INTERNAL_URL'))).toBe(false);
+  });
+
   it('consent durations: 365 days by default, capped at 396, and no client beyond the cap', () => {
     const config = loadAuthConfig({ ...noFile, NODE_ENV: 'test' });
     expect(config.consents).toEqual({ durationDays: 365, maxDays: 396 });

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, generateKeyPair, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accountsOn, basic, codeFrom, exchange, OAuthClient, TEST_CLIENT, tokenRequest, type Tokens } from '@kit/harness/oauth';
+import { accountsOn, basic, codeFrom, exchange, form, OAuthClient, TEST_CLIENT, tokenRequest, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
@@ -23,7 +23,12 @@ describe.each(ENGINES)('consents at the consent step, in tokens, and every way t
 
   beforeAll(async () => {
     store = await createTestStore(engine);
-    auth = await startTestAuth(store, { OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, OTHER, SHORT]) });
+    // Every test signs the demo customer in afresh: more sign-ins a minute than the default limits allow.
+    auth = await startTestAuth(store, {
+      OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, OTHER, SHORT]),
+      RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000',
+      RATE_LIMIT_LOGIN_PER_IP: '1000',
+    });
     database = await openAuthDatabase(store.config);
     jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
   });
@@ -209,6 +214,47 @@ describe.each(ENGINES)('consents at the consent step, in tokens, and every way t
     expect(await consentRow(fdxConsentId as string)).toMatchObject({ status: 'REVOKED', ended_by: 'client', end_reason: 'token_revoked' });
     expect((await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token })).body.error).toBe('invalid_grant');
     expect((await revoke(tokens.access_token)).status).toBe(200); // again: still 200
+  });
+
+  it('asks for consent again in a session whose consent ended, and the new consent works', async () => {
+    const browser = new OAuthClient(auth.issuer);
+    const tokens = await tokensFor(browser);
+    expect((await revoke(tokens.refresh_token)).status).toBe(200);
+    const { page, verifier } = await browser.startAuthorization();
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('id="consent-allow"');
+    const { code } = codeFrom(await browser.submit(page, 'confirm'));
+    const res = await exchange(auth.issuer, code!, verifier);
+    expect(res.status).toBe(200);
+    expect((await consentRow((await claimsOf(res.body.access_token)).fdxConsentId as string)).status).toBe('ACTIVE');
+  });
+
+  it('ends a session-bound consent when the customer signs out at the OP (by the customer); an offline one stays', async () => {
+    const offline = await claimsOf((await tokensFor(new OAuthClient(auth.issuer))).access_token);
+    // Without offline_access (TEST_CLIENT has no force_refresh_token): the grant lives with the session.
+    const browser = new OAuthClient(auth.issuer);
+    const { page, verifier } = await browser.startAuthorization({ scope: 'openid accounts:read' });
+    const { code } = codeFrom(await browser.submit(await browser.login(page), 'confirm'));
+    const tokens = (await exchange(auth.issuer, code!, verifier)).body;
+    expect(tokens.refresh_token).toBeUndefined();
+    const bound = await claimsOf(tokens.access_token);
+    const logout = await browser.get(`/session/end?${new URLSearchParams({ id_token_hint: tokens.id_token! }).toString()}`);
+    const action = /<form[^>]*id="op.logoutForm"[^>]*action="([^"]+)"/.exec(logout.body)?.[1] ?? /action="([^"]+)"[^>]*id="op.logoutForm"/.exec(logout.body)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(logout.body)?.[1];
+    await browser.follow(await browser.request(new URL(action!, auth.issuer).toString(), form({ xsrf: xsrf!, logout: 'yes' })));
+    expect(await consentRow(bound.fdxConsentId as string)).toMatchObject({ status: 'REVOKED', ended_by: 'customer', end_reason: 'signed_out' });
+    expect((await consentRow(offline.fdxConsentId as string)).status).toBe('ACTIVE');
+  });
+
+  it('ends the consent when a replayed code revokes the grant (by the system)', async () => {
+    const browser = new OAuthClient(auth.issuer);
+    const { consent, verifier } = await consentPage(browser);
+    const { code } = codeFrom(await browser.submit(consent, 'confirm'));
+    const first = await exchange(auth.issuer, code!, verifier);
+    expect(first.status).toBe(200);
+    const { fdxConsentId } = await claimsOf(first.body.access_token);
+    expect((await exchange(auth.issuer, code!, verifier)).body.error).toBe('invalid_grant');
+    expect(await consentRow(fdxConsentId as string)).toMatchObject({ status: 'REVOKED', ended_by: 'system', end_reason: 'code_reuse' });
   });
 
   it('ends the consent when refresh token reuse revokes the grant (by the system)', async () => {

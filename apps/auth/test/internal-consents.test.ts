@@ -27,7 +27,7 @@ describe.each(ENGINES)('internal consent endpoints (contract §3, §5) on %s', (
 
   beforeAll(async () => {
     store = await createTestStore(engine);
-    auth = await startTestAuth(store, { OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PLAID]), INSTITUTION_NAME: 'Prairie State Savings Bank' });
+    auth = await startTestAuth(store, { OIDC_CLIENTS: JSON.stringify([TEST_CLIENT, PLAID]), INSTITUTION_NAME: 'Prairie State Savings Bank', RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000' });
     jwks = createRemoteJWKSet(new URL(`${auth.issuer}/jwks`));
   });
   afterAll(async () => {

@@ -7,13 +7,14 @@ import type { ConsentEndings } from './consent-endings.js';
 import type { Ending } from './consent-store.js';
 
 /** Who ended a grant oidc-provider revoked, by the route it revoked it on. */
-function endingFor(route: string | undefined): Ending {
+function endingFor(route: string | undefined, grantType: unknown): Ending {
   switch (route) {
     case 'revocation':
       return { status: 'REVOKED', by: 'client', reason: 'token_revoked' };
     case 'token':
-      return { status: 'REVOKED', by: 'system', reason: 'refresh_token_reuse' };
+      return { status: 'REVOKED', by: 'system', reason: grantType === 'authorization_code' ? 'code_reuse' : 'refresh_token_reuse' };
     case 'end_session':
+    case 'end_session_confirm':
       return { status: 'REVOKED', by: 'customer', reason: 'signed_out' };
     default:
       return { status: 'REVOKED', by: 'system', reason: 'grant_revoked' };
@@ -41,7 +42,7 @@ export function wireConsentHooks(provider: Provider, deps: { endings: ConsentEnd
   const jwks = createLocalJWKSet(publicKeys(deps.keys));
 
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
-    const ending = deps.endings.endByGrant(grantId, endingFor(ctx.oidc?.route), ctx.ip).catch((err: unknown) => {
+    const ending = deps.endings.endByGrant(grantId, endingFor(ctx.oidc?.route, ctx.oidc?.params?.grant_type), ctx.ip).catch((err: unknown) => {
       deps.logger.error({ err: { message: (err as Error).message }, grantId }, 'ending the consent of a revoked grant failed');
     });
     if (ctx) pending.set(ctx, [...(pending.get(ctx) ?? []), ending]);

@@ -61,8 +61,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { login } = customers;
   const router = Router();
   const body = express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 });
-  // The consent form carries one `account` field per account shared.
-  const consentBody = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 });
+  // The consent form carries one `account` field per account shared (the API lists up to 5000).
+  const consentBody = express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 5010 });
 
   const noStore = (_req: Request, res: Response, next: NextFunction) => {
     res.set('Cache-Control', 'no-store');
