@@ -66,11 +66,20 @@ export interface TokenOptions {
   alg?: string;
   notBefore?: number;
   clientId?: string;
+  /** `fdxConsentId`: the consent the token was issued under (absent: a token from before consents). */
+  consentId?: string;
+  /** `account_ids`: the accounts selected for the consent (absent: all); any value, so tests can send malformed ones. */
+  accountIds?: unknown;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp' })
+  return new SignJWT({
+    scope: options.scope ?? ALL_SCOPES,
+    client_id: options.clientId ?? 'dev-rp',
+    ...(options.consentId === undefined ? {} : { fdxConsentId: options.consentId }),
+    ...(options.accountIds === undefined ? {} : { account_ids: options.accountIds }),
+  })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)

@@ -1,6 +1,7 @@
 import { Router } from 'express';
-import { requireToken } from '../auth/bearer.js';
+import { requireToken, tokenOf } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
+import { customerDataFor } from '../consent/selected-accounts.js';
 import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
@@ -20,13 +21,13 @@ export interface FdxRouterOptions extends FdxContext {
   rateLimit?: ReturnType<typeof rateLimit>;
 }
 
-/** Every FDX route: token first, then the data source scoped to the token's customer. */
+/** Every FDX route: token first, then the data source scoped to the token's customer and its consent's accounts. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
   router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
-    res.locals.customer = options.dataSource.forCustomer((res.locals as { token: { sub: string } }).token.sub);
+    res.locals.customer = customerDataFor(options.dataSource, tokenOf(res));
     next();
   });
   // Each resource module adds its routes to this one router: a nested router per resource
