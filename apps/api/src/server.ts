@@ -3,6 +3,8 @@ import { apiSecurityHeaders, createRateCounter, healthRoutes, requestLogging, ty
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { createOpClient } from './consent/op-client.js';
+import { ConsentRevocations, type EndedConsents } from './consent/revocations.js';
 import type { FdxDataSource } from './data-source.js';
 import { openApiDatabase } from './db/open.js';
 import type { ApiSchema } from './db/schema.js';
@@ -22,6 +24,11 @@ export interface ApiDeps {
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
   /**
+   * The ended consents, kept current from the OP's change feed (startServer starts and closes a
+   * ConsentRevocations). Tokens of an ended consent are refused; `/public/ready` answers 503 until it has loaded.
+   */
+  ended: EndedConsents;
+  /**
    * Request counters for the rate limits; startServer passes a batched one (RATE_LIMIT_SYNC_MS) and
    * closes it on shutdown. Default: exact, one upsert per request, nothing to close.
    */
@@ -33,6 +40,16 @@ export interface ApiDeps {
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
 function createApiRateCounter(config: ApiConfig, deps: Pick<ApiDeps, 'database' | 'logger'>, syncMs: number): RateCounter {
   return createRateCounter(deps.database.db, { table: 'rate_limit', windowMs: config.rateLimit.windowMs, syncMs, logger: deps.logger });
+}
+
+/** The ended-consents set of this instance, polling OP_INTERNAL_URL's feed (not started). */
+export function createConsentRevocations(config: ApiConfig, logger: Logger): ConsentRevocations {
+  return new ConsentRevocations({
+    op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
+    intervalMs: config.consentFeed.intervalMs,
+    retentionMs: config.consentFeed.retentionMs,
+    logger,
+  });
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
@@ -64,7 +81,14 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.set('etag', false);
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
-  app.use(healthRoutes({ ready: () => deps.database.ping() }));
+  app.use(
+    healthRoutes({
+      ready: async () => {
+        await deps.database.ping();
+        if (!deps.ended.loaded) throw new Error('the consent feed has not been read yet');
+      },
+    }),
+  );
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
   // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
@@ -73,6 +97,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
     fdxRouter({
       dataSource: deps.dataSource,
       verify,
+      ended: deps.ended,
       resourceMetadataUrl,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
@@ -90,7 +115,9 @@ export interface ApiService {
   app: Express;
   database: Database<ApiSchema>;
   rateCounter: RateCounter;
-  /** Flushes the rate counter, then closes the database. */
+  /** The ended consents, polled from the OP's feed every CONSENT_FEED_INTERVAL_MS. */
+  revocations: ConsentRevocations;
+  /** Stops the feed polling, flushes the rate counter, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -137,12 +164,16 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
     dataSource = sql;
   }
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
-  const app = createServer(config, { logger, database, dataSource, rateCounter });
+  const revocations = createConsentRevocations(config, logger);
+  revocations.start();
+  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations });
   return {
     app,
     database,
     rateCounter,
+    revocations,
     close: async () => {
+      await revocations.close();
       await rateCounter.close();
       await database.close();
     },

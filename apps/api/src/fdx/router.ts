@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { requireToken, tokenOf } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
+import type { EndedConsents } from '../consent/revocations.js';
 import { customerDataFor } from '../consent/selected-accounts.js';
 import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
@@ -16,6 +17,8 @@ export interface FdxRouterOptions extends FdxContext {
   /** Every route reads through it, scoped to the token's customer. */
   dataSource: FdxDataSource;
   verify: TokenVerifier;
+  /** Ended consents (the OP's feed): their tokens are refused. */
+  ended: EndedConsents;
   resourceMetadataUrl: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
@@ -24,7 +27,7 @@ export interface FdxRouterOptions extends FdxContext {
 /** Every FDX route: token first, then the data source scoped to the token's customer and its consent's accounts. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
-  router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
+  router.use(requireToken({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
     res.locals.customer = customerDataFor(options.dataSource, tokenOf(res));
