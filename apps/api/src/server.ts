@@ -14,6 +14,7 @@ import { errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
+import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -92,12 +93,14 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
   // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
+  app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
       dataSource: deps.dataSource,
       verify,
       ended: deps.ended,
+      op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
       resourceMetadataUrl,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),

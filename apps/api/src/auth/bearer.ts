@@ -109,3 +109,17 @@ export function requireScope(scope: string, resourceMetadataUrl: string): Reques
     });
   };
 }
+
+/** 403 with an insufficient_scope challenge unless the token carries at least one of `scopes`. */
+export function requireAnyScope(scopes: readonly string[], resourceMetadataUrl: string): RequestHandler {
+  return (_req, res, next) => {
+    const held = tokenOf(res).scopes;
+    if (scopes.some((s) => held.has(s))) return next();
+    throw new FdxError(403, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+      debugMessage: `The access token carries none of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}`,
+      headers: {
+        'WWW-Authenticate': challenge(resourceMetadataUrl, { error: 'insufficient_scope', scope: scopes.join(' ') }),
+      },
+    });
+  };
+}

@@ -1,7 +1,9 @@
 import { Router } from 'express';
 import { requireToken, tokenOf } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
+import type { OpClient } from '../consent/op-client.js';
 import type { EndedConsents } from '../consent/revocations.js';
+import { consentRoutes } from '../consent/routes.js';
 import { customerDataFor } from '../consent/selected-accounts.js';
 import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
@@ -19,6 +21,8 @@ export interface FdxRouterOptions extends FdxContext {
   verify: TokenVerifier;
   /** Ended consents (the OP's feed): their tokens are refused. */
   ended: EndedConsents;
+  /** The OP's internal consent endpoints, behind the FDX consent API. */
+  op: OpClient;
   resourceMetadataUrl: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
@@ -27,6 +31,11 @@ export interface FdxRouterOptions extends FdxContext {
 /** Every FDX route: token first, then the data source scoped to the token's customer and its consent's accounts. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
+  // The consent API authenticates on its own terms: a token of an ended consent may still read its own.
+  router.use(
+    '/consents',
+    consentRoutes({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl, rateLimit: options.rateLimit, op: options.op }),
+  );
   router.use(requireToken({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
