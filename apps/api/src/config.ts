@@ -25,7 +25,7 @@ const schema = z
     RATE_LIMIT_PER_IP: envInt(6000, 0),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     // Service-to-service calls between the API and the OP (consent feed, consent API backend, account catalog).
-    INTERNAL_SECRET: devSecret('dev-insecure-internal-service-secret-change-me-00000'),
+    INTERNAL_SECRET: devSecret('dev-insecure-internal-secret-change-me-00000000000000'),
     OP_INTERNAL_URL: httpsUrl.optional(),
     CONSENT_FEED_INTERVAL_MS: envInt(1000, 100, 60_000),
     // The longest access-token lifetime any client has (the OP's ACCESS_TOKEN_TTL and every client's

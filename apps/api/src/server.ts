@@ -91,7 +91,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
     }),
   );
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
-  // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
+  // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
   app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
   app.use(
