@@ -168,9 +168,9 @@ describe('the ended-consents set (ConsentRevocations) against the stand-in feed'
   });
   afterAll(() => op.close());
 
-  const revocations = (options: { retentionMs?: number; now?: () => number; secret?: string } = {}) =>
+  const revocations = (options: { retentionMs?: number; now?: () => number; secret?: string; feed?: OpConsentsStandIn } = {}) =>
     new ConsentRevocations({
-      op: createOpClient({ baseUrl: op.url, secret: options.secret ?? TEST_INTERNAL_SECRET }),
+      op: createOpClient({ baseUrl: (options.feed ?? op).url, secret: options.secret ?? TEST_INTERNAL_SECRET }),
       intervalMs: 100,
       retentionMs: options.retentionMs ?? 3600_000,
       logger: createLogger({ name: 'api', level: 'silent' }),
@@ -189,14 +189,33 @@ describe('the ended-consents set (ConsentRevocations) against the stand-in feed'
     expect(op.feedRequests - first).toBe(4);
   });
 
+  it('is loaded only once a first read has gone through the whole backlog', async () => {
+    const backlog = await startOpConsents({ secret: TEST_INTERNAL_SECRET });
+    try {
+      for (let i = 0; i < 2100; i++) backlog.end(`backlog-${i}`);
+      const set = revocations({ feed: backlog });
+      await set.poll();
+      expect(backlog.feedRequests).toBe(3);
+      expect(set.loaded).toBe(true);
+      expect(set.size).toBe(2100);
+    } finally {
+      await backlog.close();
+    }
+  });
+
   it('takes the still-relevant changes on its first read, and nothing older', async () => {
-    op.end('old-consent', 'REVOKED', new Date(Date.now() - 3 * 3600_000));
-    op.end('recent-consent', 'REVOKED', new Date(Date.now() - 60_000));
-    const set = revocations();
-    await set.poll();
-    expect(set.loaded).toBe(true);
-    expect(set.has('recent-consent')).toBe(true);
-    expect(set.has('old-consent')).toBe(false);
+    const fresh = await startOpConsents({ secret: TEST_INTERNAL_SECRET });
+    try {
+      fresh.end('old-consent', 'REVOKED', new Date(Date.now() - 3 * 3600_000));
+      fresh.end('recent-consent', 'REVOKED', new Date(Date.now() - 60_000));
+      const set = revocations({ feed: fresh });
+      await set.poll();
+      expect(set.loaded).toBe(true);
+      expect(set.has('recent-consent')).toBe(true);
+      expect(set.has('old-consent')).toBe(false);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('forgets a consent once every token of it has expired (longest token lifetime + clock tolerance)', async () => {

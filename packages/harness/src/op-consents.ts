@@ -111,8 +111,10 @@ export async function startOpConsents(options: { secret: string; relevanceMs?: n
       const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000), 1000);
       const after = url.searchParams.get('after');
       if (after === null) {
+        // The still-relevant changes; a full page ends at its last seq, so the caller reads on from there.
         const since = Date.now() - relevanceMs;
-        return json(res, 200, { changes: changes.filter((c) => Date.parse(c.at) > since), next: seq });
+        const page = changes.filter((c) => Date.parse(c.at) > since).slice(0, limit);
+        return json(res, 200, { changes: page, next: page.length === limit ? page.at(-1)!.seq : seq });
       }
       const page = changes.filter((c) => c.seq > Number(after)).slice(0, limit);
       return json(res, 200, { changes: page, next: page.at(-1)?.seq ?? Number(after) });

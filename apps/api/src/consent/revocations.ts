@@ -51,6 +51,8 @@ export class ConsentRevocations implements EndedConsents {
   /** In feed order (seq), so roughly by time: pruning pops from the front. */
   private readonly byTime: Array<{ consentId: string; at: number }> = [];
   private after: number | undefined;
+  /** The feed has been read to its end at least once. */
+  private caughtUp = false;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
@@ -67,7 +69,7 @@ export class ConsentRevocations implements EndedConsents {
   }
 
   get loaded(): boolean {
-    return this.after !== undefined;
+    return this.caughtUp;
   }
 
   get size(): number {
@@ -105,12 +107,14 @@ export class ConsentRevocations implements EndedConsents {
       const page = res.status === 200 ? feedPage.safeParse(res.body) : undefined;
       if (!page?.success) throw new OpUnavailableError(`the consent feed answered ${res.status} with a body this API cannot read`);
       for (const change of page.data.changes) this.add(change.consentId, Date.parse(change.at));
-      const first = this.after === undefined;
       this.after = Math.max(page.data.next, this.after ?? 0);
-      if (first) this.firstLoad.resolve();
       if (page.data.changes.length < PAGE_LIMIT) break;
     }
     this.prune();
+    if (!this.caughtUp) {
+      this.caughtUp = true;
+      this.firstLoad.resolve();
+    }
   }
 
   private add(consentId: string, at: number): void {
