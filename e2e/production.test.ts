@@ -26,7 +26,7 @@ const GOOD: Record<ServiceName, Record<string, string>> = {
     POST_LOGOUT_REDIRECT_URI: 'https://app.bank.example/',
     JWKS: JSON.stringify({ keys: [newSigningKey()] }),
   },
-  api: { API_URL: 'https://api.bank.example', OP_ISSUER: 'https://id.bank.example', CURSOR_SECRET: secret(4) },
+  api: { API_URL: 'https://api.bank.example', OP_ISSUER: 'https://id.bank.example', CURSOR_SECRET: secret(4), INTERNAL_SECRET: secret(8) },
   app: {
     APP_URL: 'https://app.bank.example',
     OP_ISSUER: 'https://id.bank.example',

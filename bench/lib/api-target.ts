@@ -8,8 +8,10 @@ export type { ApiTargetInfo };
 
 export interface ApiTarget extends ApiTargetInfo {
   child: ChildProcess;
-  /** Authorization header for the API. */
+  /** Authorization header for the API: a consent's token (revocation check and account selection paid). */
   headers: Record<string, string>;
+  /** Authorization header with a token from before consents (neither is paid). */
+  legacyHeaders: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,13 @@ export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarg
     },
     execArgv: options.execArgv,
   });
-  return { ...info, child, headers: { authorization: `Bearer ${info.token}` }, stop: () => stopChild(child) };
+  return {
+    ...info,
+    child,
+    headers: { authorization: `Bearer ${info.token}` },
+    legacyHeaders: { authorization: `Bearer ${info.legacyToken}` },
+    stop: () => stopChild(child),
+  };
 }
 
 export const FDX = '/api/fdx/v6';

@@ -33,13 +33,18 @@ const common = (port: number, dataDir: string) => ({
   DATA_DIR: dataDir,
 });
 
-/** The API trusting tokens signed by the bench's key, published at `jwksUrl` (no OP needed). */
-export function apiEnv(port: number, dataDir: string, jwksUrl: string): Record<string, string> {
+/**
+ * The API trusting tokens signed by the bench's key, published at `jwksUrl`, and polling the
+ * consent feed of an OP stand-in at `consentFeed` (@kit/harness/op-consents; no OP needed).
+ */
+export function apiEnv(port: number, dataDir: string, jwksUrl: string, consentFeed: { url: string; secret: string }): Record<string, string> {
   return {
     ...common(port, dataDir),
     OP_ISSUER: ISSUER,
     API_AUDIENCE: AUDIENCE,
     JWKS_URI: jwksUrl,
+    OP_INTERNAL_URL: consentFeed.url,
+    INTERNAL_SECRET: consentFeed.secret,
     RATE_LIMIT_PER_CLIENT: UNLIMITED,
     RATE_LIMIT_PER_IP: UNLIMITED,
   };

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import type { ApiSchema } from '@apps/api';
-import { RateCounter, type Database } from '@apps/shared';
+import { ConsentRevocations, createOpClient, customerDataFor, SqlDataSource, type ApiSchema, type FdxDataSource } from '@apps/api';
+import { createLogger, RateCounter, type Database } from '@apps/shared';
+import { startOpConsents } from '@kit/harness/op-consents';
 
 /** Runs `fn` repeatedly for about `ms`, one call at a time, after a short warm-up; returns calls and mean ms. */
 export async function repeat(ms: number, fn: () => Promise<unknown>): Promise<{ calls: number; meanMs: number }> {
@@ -22,4 +23,47 @@ export async function rateCounterMicros(db: Database<ApiSchema>['db'], ms: numbe
   const counter = new RateCounter(db, { windowMs: 60_000, syncMs });
   const { meanMs } = await repeat(ms, () => counter.hit(['ip:127.0.0.1', 'client:bench'], Date.now())).finally(() => counter.close());
   return Math.round(meanMs * 10_000) / 10;
+}
+
+/**
+ * What the consent checks add to one `GET /accounts`, in-process (mean µs per request, many
+ * alternating rounds): the ended-consents lookup (a ConsentRevocations loaded with `ended`
+ * consents from the OP stand-in's feed) and the account selection of a token naming every
+ * account of its customer, over a source that answers the customer's account list from memory
+ * (read once from the SQL store), so the data read itself costs next to nothing and the
+ * difference is the checks alone.
+ */
+export async function consentCheckMicros(db: Database<ApiSchema>['db'], ms: number, ended: number): Promise<{ legacy: number; consent: number }> {
+  const secret = 'bench-internal-secret-0123456789-abcdefghijklmnop';
+  const op = await startOpConsents({ secret });
+  try {
+    for (let i = 0; i < ended; i++) op.end(`bench-ended-${i}`);
+    const revocations = new ConsentRevocations({
+      op: createOpClient({ baseUrl: op.url, secret }),
+      intervalMs: 1000,
+      retentionMs: 3600_000,
+      logger: createLogger({ name: 'bench', level: 'silent' }),
+    });
+    await revocations.poll();
+    const sub = 'cust-10001';
+    const page = await new SqlDataSource(db, { institutionName: 'Bench' }).forCustomer(sub).accounts({ limit: 500 });
+    // Only the list is read here; the other reads of the port are never reached.
+    const source = { forCustomer: (customerId: string) => ({ customerId, accounts: async () => page }) } as unknown as FdxDataSource;
+    const token = { sub, consentId: '0b7c6f7e-3c1d-4d8e-9a51-6f0e2b9d4c11', accountIds: new Set(page.items.map((a) => a.id)) };
+    const legacy = () => customerDataFor(source, { sub, accountIds: undefined }).accounts({ limit: 100 });
+    const consent = () => {
+      if (revocations.has(token.consentId)) throw new Error('the bench consent is not active');
+      return customerDataFor(source, token).accounts({ limit: 100 });
+    };
+    const rounds = 20;
+    const totals = { legacy: 0, consent: 0 };
+    for (let round = 0; round < rounds; round++) {
+      totals.legacy += (await repeat(ms / rounds / 2, legacy)).meanMs;
+      totals.consent += (await repeat(ms / rounds / 2, consent)).meanMs;
+    }
+    const micros = (totalMs: number) => Math.round((totalMs / rounds) * 10_000) / 10;
+    return { legacy: micros(totals.legacy), consent: micros(totals.consent) };
+  } finally {
+    await op.close();
+  }
 }

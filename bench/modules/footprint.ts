@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newKey, signToken, startJwks } from '@kit/harness/jwks';
+import { startOpConsents } from '@kit/harness/op-consents';
 import { freePort } from '@kit/harness/ports';
 import { stopChild } from '@kit/harness/process';
 import { FDX } from '../lib/api-target.js';
@@ -102,14 +103,14 @@ async function measure(target: Target, cwd: string, ctx: BenchContext): Promise<
 function targets(
   root: string,
   ports: [number, number, number],
-  api: { jwksUrl: string; token: () => Promise<string> },
+  api: { jwksUrl: string; consentFeed: { url: string; secret: string }; token: () => Promise<string> },
   ctx: BenchContext,
 ): Record<ServiceName, Target> {
   const [apiPort, authPort, appPort] = ports;
   return {
     api: {
       service: 'api',
-      env: apiEnv(apiPort, join(root, 'api'), api.jwksUrl),
+      env: apiEnv(apiPort, join(root, 'api'), api.jwksUrl, api.consentFeed),
       loads: [
         {
           label: 'GET /accounts (bearer token)',
@@ -185,11 +186,12 @@ export const footprintModule: BenchModule = {
     mkdirSync(cwd);
     const key = await newKey('bench-key');
     const jwks = await startJwks([key.jwk]);
+    const consentFeed = await startOpConsents({ secret: 'bench-internal-secret-0123456789-abcdefghijklmnop' });
     // One port per service, kept across its restarts (the OP's issuer and the app's URL name it).
     const ports = new Set<number>();
     while (ports.size < 3) ports.add(await freePort());
     const token = () => signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
-    const target = targets(root, [...ports] as [number, number, number], { jwksUrl: jwks.url, token }, ctx);
+    const target = targets(root, [...ports] as [number, number, number], { jwksUrl: jwks.url, consentFeed, token }, ctx);
     const rows: Array<Record<string, Cell>> = [];
     let op: Running | undefined;
     try {
@@ -201,6 +203,7 @@ export const footprintModule: BenchModule = {
     } finally {
       if (op) await stopChild(op.child);
       await jwks.close();
+      await consentFeed.close();
       rmSync(root, { recursive: true, force: true });
     }
     const section: Section = {

@@ -6,6 +6,7 @@ import { growthModule } from './growth.js';
 import { importModule } from './import.js';
 import { postgresModule } from './postgres.js';
 import { profileModule } from './profile.js';
+import { revocationModule } from './revocation.js';
 
 /** Every benchmark, in run order; each says itself when it cannot run here. */
-export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule];
+export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule];

@@ -1,18 +1,22 @@
 /**
  * A benchmark target in its own process (so the load generator does not share its CPU):
- * the API over a given SQLite data directory with a local JWKS, and a bare Express app
+ * the API over a given SQLite data directory with a local JWKS and an OP consent-feed stand-in, and a bare Express app
  * that answers the same paths with the same bytes. Reports its URLs and a token over IPC.
  */
 import type { AddressInfo } from 'node:net';
 import { loadApiConfig, startServer } from '@apps/api';
 import { createLogger, listen } from '@apps/shared';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks } from '@kit/harness/jwks';
+import { startOpConsents } from '@kit/harness/op-consents';
 import express from 'express';
 
 export interface ApiTargetInfo {
   api: string;
   bare: string;
+  /** A token of an active consent naming every account of its customer (fdxConsentId, account_ids). */
   token: string;
+  /** The same customer's token without consent claims (issued before consents: no revocation check, no account filter). */
+  legacyToken: string;
   /** Path → bytes served, captured from the API. */
   sizes: Record<string, number>;
 }
@@ -24,6 +28,10 @@ const limited = process.env.BENCH_RATE_LIMIT !== 'off';
 
 const key = await newKey('bench-key');
 const jwks = await startJwks([key.jwk]);
+// The OP's consent feed, played by the stand-in, with a realistic backlog of ended consents in the set.
+const INTERNAL_SECRET = 'bench-internal-secret-0123456789-abcdefghijklmnop';
+const op = await startOpConsents({ secret: INTERNAL_SECRET });
+for (let i = 0; i < 10_000; i++) op.end(`bench-ended-${i}`);
 const config = loadApiConfig({
   // Development rules, so the local http key server is accepted; nothing else in the API depends on it.
   NODE_ENV: 'development',
@@ -33,6 +41,8 @@ const config = loadApiConfig({
   API_AUDIENCE: AUDIENCE,
   JWKS_URI: jwks.url,
   CURSOR_SECRET: 'bench-cursor-secret-0123456789-abcdefghijklmnop',
+  INTERNAL_SECRET,
+  OP_INTERNAL_URL: op.url,
   DATA_DIR: dataDir,
   // The data directory (or database) is seeded before the target starts.
   SEED_ON_START: 'false',
@@ -47,7 +57,12 @@ const logger = createLogger({ name: 'api', level: config.logLevel });
 const service = await startServer(config, logger);
 const api = await listen(service.app, '127.0.0.1', 0);
 const apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-const token = await signToken(key, { expiresIn: Math.floor(Date.now() / 1000) + 3600 });
+await service.revocations.whenLoaded();
+const expiresIn = Math.floor(Date.now() / 1000) + 3600;
+const legacyToken = await signToken(key, { expiresIn });
+const listed = await fetch(`${apiUrl}/api/fdx/v6/accounts?limit=500`, { headers: { authorization: `Bearer ${legacyToken}` } });
+const accountIds = ((await listed.json()) as { accounts: Array<{ accountId: string }> }).accounts.map((a) => a.accountId);
+const token = await signToken(key, { expiresIn, consentId: '0b7c6f7e-3c1d-4d8e-9a51-6f0e2b9d4c11', accountIds });
 
 const bare = express();
 bare.disable('x-powered-by');
@@ -63,7 +78,7 @@ for (const path of paths) {
   });
 }
 const bareServer = await listen(bare, '127.0.0.1', 0);
-const info: ApiTargetInfo = { api: apiUrl, bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, token, sizes };
+const info: ApiTargetInfo = { api: apiUrl, bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, token, legacyToken, sizes };
 process.send?.(info);
 // A clean exit, so --cpu-prof writes its profile.
 process.on('disconnect', () => process.exit(0));

@@ -26,6 +26,13 @@ const schema = z
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     // Whose X-Client-Cert header (the mTLS client certificate Caddy passes on) is believed.
     TRUSTED_PROXIES: trustedProxies,
+    // Service-to-service calls between the API and the OP (consent feed, consent API backend, account catalog).
+    INTERNAL_SECRET: devSecret('dev-insecure-internal-secret-change-me-00000000000000'),
+    OP_INTERNAL_URL: httpsUrl.optional(),
+    CONSENT_FEED_INTERVAL_MS: envInt(1000, 100, 60_000),
+    // The longest access-token lifetime any client has (the OP's ACCESS_TOKEN_TTL and every client's
+    // access_token_ttl): an ended consent is remembered this long (plus the clock tolerance), then pruned.
+    ACCESS_TOKEN_MAX_TTL_SECONDS: envInt(86_400, 60),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .transform((e) => ({
@@ -52,6 +59,12 @@ const schema = z
       perClient: e.RATE_LIMIT_PER_CLIENT,
       perIp: e.RATE_LIMIT_PER_IP,
       syncMs: e.RATE_LIMIT_SYNC_MS,
+    },
+    internalSecret: e.INTERNAL_SECRET,
+    opInternalUrl: e.OP_INTERNAL_URL ?? e.OP_ISSUER,
+    consentFeed: {
+      intervalMs: e.CONSENT_FEED_INTERVAL_MS,
+      retentionMs: (e.ACCESS_TOKEN_MAX_TTL_SECONDS + e.CLOCK_TOLERANCE_SECONDS) * 1000,
     },
   }));
 

@@ -6,7 +6,9 @@
  * Customer-scoped by construction: the routes call `forCustomer(token.sub)` once per request
  * and reach accounts only through it, and an account's data only through an `Account` that
  * this customer's `account()` returned. Another customer's account must be "not found",
- * exactly like a missing one.
+ * exactly like a missing one. When the token's consent names its accounts (`account_ids`), the
+ * API narrows the customer's data to them itself (consent/selected-accounts.ts): a source never
+ * sees consents and cannot leak an unselected account.
  *
  * Values are plain data, already in FDX terms: the API serializes them without interpreting them.
  */

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError, httpStatusOf, isDatabaseUnavailable, requestLog, type Logger } from '@apps/shared';
+import { OpUnavailableError } from './consent/op-client.js';
 import { DataSourceUnavailableError, UnsupportedOperationError } from './data-source.js';
 
 /**
@@ -64,6 +65,10 @@ export const accountRestricted = () =>
 export const requestTooLarge = () =>
   new FdxError(413, FdxCode.invalidInput, 'Request too large', { debugMessage: 'The request body is too large' });
 
+/** FDX's consent API names no code for an unknown consent; the code repeats the HTTP status, as for an unknown route. */
+export const consentNotFound = () =>
+  new FdxError(404, 404, 'Consent not found', { debugMessage: 'No such consent for this data recipient' });
+
 export const routeNotFound = () =>
   new FdxError(404, 404, 'Not found', { debugMessage: 'No such resource' });
 
@@ -92,7 +97,7 @@ export const notFound: RequestHandler = (_req, _res, next) => next(routeNotFound
 
 function toFdxError(err: unknown): FdxError {
   if (err instanceof FdxError) return err;
-  if (err instanceof DataSourceUnavailableError || isDatabaseUnavailable(err)) return subsystemUnavailable(err);
+  if (err instanceof DataSourceUnavailableError || err instanceof OpUnavailableError || isDatabaseUnavailable(err)) return subsystemUnavailable(err);
   if (err instanceof UnsupportedOperationError) return notImplemented();
   const status = httpStatusOf(err);
   if (status === 413) return requestTooLarge();

@@ -15,4 +15,7 @@ export type { ImportReport } from './import/report.js';
 export type { ImportRecord } from './import/records.js';
 export { INSTITUTION } from './demo/seed-data.js';
 export { createTokenVerifier, type AccessToken, type TokenVerifier } from './auth/verifier.js';
+export { ConsentRevocations, type EndedConsents } from './consent/revocations.js';
+export { createOpClient } from './consent/op-client.js';
+export { customerDataFor } from './consent/selected-accounts.js';
 export { renderStatementPdf } from './pdf/statement-pdf.js';

@@ -12,6 +12,8 @@ import {
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
+import { createOpClient } from './consent/op-client.js';
+import { ConsentRevocations, type EndedConsents } from './consent/revocations.js';
 import type { FdxDataSource } from './data-source.js';
 import { openApiDatabase } from './db/open.js';
 import type { ApiSchema } from './db/schema.js';
@@ -21,6 +23,7 @@ import { badRequest, errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
+import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -30,6 +33,11 @@ export interface ApiDeps {
   dataSource: FdxDataSource;
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
+  /**
+   * The ended consents, kept current from the OP's change feed (startServer starts and closes a
+   * ConsentRevocations). Tokens of an ended consent are refused; `/public/ready` answers 503 until it has loaded.
+   */
+  ended: EndedConsents;
   /**
    * Request counters for the rate limits; startServer passes a batched one (RATE_LIMIT_SYNC_MS) and
    * closes it on shutdown. Default: exact, one upsert per request, nothing to close.
@@ -42,6 +50,16 @@ export interface ApiDeps {
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
 function createApiRateCounter(config: ApiConfig, deps: Pick<ApiDeps, 'database' | 'logger'>, syncMs: number): RateCounter {
   return createRateCounter(deps.database.db, { table: 'rate_limit', windowMs: config.rateLimit.windowMs, syncMs, logger: deps.logger });
+}
+
+/** The ended-consents set of this instance, polling OP_INTERNAL_URL's feed (not started). */
+export function createConsentRevocations(config: ApiConfig, logger: Logger): ConsentRevocations {
+  return new ConsentRevocations({
+    op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
+    intervalMs: config.consentFeed.intervalMs,
+    retentionMs: config.consentFeed.retentionMs,
+    logger,
+  });
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
@@ -78,15 +96,25 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       throw badRequest('A client certificate header is accepted only from the TLS proxy');
     }),
   );
-  app.use(healthRoutes({ ready: () => deps.database.ping() }));
+  app.use(
+    healthRoutes({
+      ready: async () => {
+        await deps.database.ping();
+        if (!deps.ended.loaded) throw new Error('the consent feed has not been read yet');
+      },
+    }),
+  );
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
-  // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
+  // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
+  app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
       dataSource: deps.dataSource,
       verify,
+      ended: deps.ended,
+      op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
       resourceMetadataUrl,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
@@ -104,7 +132,9 @@ export interface ApiService {
   app: Express;
   database: Database<ApiSchema>;
   rateCounter: RateCounter;
-  /** Flushes the rate counter, then closes the database. */
+  /** The ended consents, polled from the OP's feed every CONSENT_FEED_INTERVAL_MS. */
+  revocations: ConsentRevocations;
+  /** Stops the feed polling, flushes the rate counter, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -151,12 +181,16 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
     dataSource = sql;
   }
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
-  const app = createServer(config, { logger, database, dataSource, rateCounter });
+  const revocations = createConsentRevocations(config, logger);
+  revocations.start();
+  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations });
   return {
     app,
     database,
     rateCounter,
+    revocations,
     close: async () => {
+      await revocations.close();
       await rateCounter.close();
       await database.close();
     },

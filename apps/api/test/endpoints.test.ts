@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiSchema } from '../src/db/schema.js';
 import { SqlDataSource } from '../src/db/sql-data-source.js';
-import { createServer } from '../src/server.js';
+import { createConsentRevocations, createServer } from '../src/server.js';
 import { SOURCES, startApi, testConfig, type TestApi } from './support.js';
 
 
@@ -129,7 +129,8 @@ describe('database outage', () => {
     const dead = openDatabase<ApiSchema>({ databaseUrl: 'postgres://postgres@127.0.0.1:1/none', sqliteFile: '' });
     const config = testConfig({ JWKS_URI: api.jwks.url });
     const dataSource = new SqlDataSource(dead.db, { institutionName: config.institutionName });
-    const app = createServer(config, { logger: createLogger({ name: 'api', level: 'silent' }), database: dead, dataSource });
+    const logger = createLogger({ name: 'api', level: 'silent' });
+    const app = createServer(config, { logger, database: dead, dataSource, ended: createConsentRevocations(config, logger) });
     const server = await listen(app, '127.0.0.1', 0);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {

@@ -55,4 +55,72 @@ describe.each(SOURCES)('customer isolation (%s)', (source) => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ accounts: [] });
   });
+
+  describe('accounts selected for a consent (account_ids)', () => {
+    const SELECTED = ['acc-10001-savings', 'acc-10001-card'];
+    const UNSELECTED = SEED_CUSTOMERS[0]!.accounts.map((a) => a.id).filter((id) => !SELECTED.includes(id));
+    let consented: string;
+    beforeAll(async () => {
+      consented = await api.token({ sub: 'cust-10001', consentId: 'consent-1', accountIds: SELECTED });
+    });
+
+    const listed = async (token: string, query = ''): Promise<string[]> => {
+      const ids: string[] = [];
+      for (let url = `/accounts${query}`, pages = 0; pages < 20; pages++) {
+        const res = await api.get(url, token);
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { accounts: Array<{ accountId: string }>; page?: { nextOffset: string } };
+        ids.push(...body.accounts.map((a) => a.accountId));
+        if (!body.page) return ids;
+        url = `/accounts?${query ? `${query.slice(1)}&` : ''}offset=${encodeURIComponent(body.page.nextOffset)}`;
+      }
+      throw new Error('pagination did not end');
+    };
+
+    it('lists only the selected accounts, whole and page by page, with no empty last page', async () => {
+      expect((await listed(consented)).sort()).toEqual([...SELECTED].sort());
+      expect((await listed(consented, '?limit=1')).sort()).toEqual([...SELECTED].sort());
+      const firstPage = (await (await api.get('/accounts?limit=2', consented)).json()) as { accounts: unknown[]; page?: unknown };
+      expect(firstPage.accounts).toHaveLength(2);
+      expect(firstPage.page).toBeUndefined();
+    });
+
+    it('serves the selected accounts on every endpoint', async () => {
+      for (const id of SELECTED) {
+        for (const suffix of SUFFIXES) expect((await api.get(`/accounts/${id}${suffix}`, consented)).status, `${id}${suffix}`).toBe(200);
+      }
+    });
+
+    it("answers the customer's other accounts exactly like another customer's: 404/701 on every endpoint", async () => {
+      const foreign = await api.get('/accounts/acc-10002-checking', consented);
+      const foreignBody = await foreign.json();
+      for (const id of UNSELECTED) {
+        for (const suffix of SUFFIXES) {
+          const res = await api.get(`/accounts/${id}${suffix}`, consented);
+          expect(res.status, `${id}${suffix}`).toBe(404);
+          expect(await res.json(), `${id}${suffix}`).toEqual(foreignBody);
+        }
+      }
+      // A statement that exists, of an unselected account: its PDF is not served either.
+      const all = await api.token({ sub: 'cust-10001' });
+      const list = (await (await api.get('/accounts/acc-10001-checking/statements?limit=1', all)).json()) as { statements: Array<{ statementId: string }> };
+      const path = `/accounts/acc-10001-checking/statements/${list.statements[0]!.statementId}`;
+      expect((await api.get(path, all)).status).toBe(200);
+      const unselectedStatement = await api.get(path, consented);
+      expect(unselectedStatement.status).toBe(404);
+      expect(await unselectedStatement.json()).toEqual(foreignBody);
+    });
+
+    it("cannot be widened by selecting another customer's account or a missing one", async () => {
+      const widened = await api.token({ sub: 'cust-10001', accountIds: ['acc-10001-card', 'acc-10002-checking', 'acc-missing'] });
+      expect(await listed(widened)).toEqual(['acc-10001-card']);
+      expect(await listed(widened, '?limit=1')).toEqual(['acc-10001-card']);
+      expect((await api.get('/accounts/acc-10002-checking', widened)).status).toBe(404);
+    });
+
+    it('shares nothing with an empty selection, and everything without the claim (tokens from before consents)', async () => {
+      expect(await listed(await api.token({ sub: 'cust-10001', accountIds: [] }))).toEqual([]);
+      expect((await listed(await api.token({ sub: 'cust-10001', consentId: 'consent-2' }))).length).toBe(SEED_CUSTOMERS[0]!.accounts.length);
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@apps/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpConsents, type OpConsentsStandIn } from '@kit/harness/op-consents';
 import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { loadApiConfig } from '../src/config.js';
 import { EMPTY_STORE_WARNING, startServer } from '../src/server.js';
@@ -14,6 +15,7 @@ const PRODUCTION = {
   API_URL: 'https://api.bank.example',
   OP_ISSUER: 'https://id.bank.example',
   CURSOR_SECRET: 'a-production-cursor-secret-of-enough-length-0123456789',
+  INTERNAL_SECRET: 'a-production-internal-secret-of-enough-length-0123456789',
   LOG_LEVEL: 'info',
 };
 
@@ -43,11 +45,14 @@ describe.each([
 ])('starting in production (%s)', (_engine, postgres) => {
   let temp: TempDatabase | undefined;
   let dir: string;
+  let op: OpConsentsStandIn;
   beforeAll(async () => {
     temp = postgres ? await createTempDatabase('api_prod') : undefined;
     dir = mkdtempSync(join(tmpdir(), 'api-prod-'));
+    op = await startOpConsents({ secret: PRODUCTION.INTERNAL_SECRET });
   });
   afterAll(async () => {
+    await op.close();
     await temp?.drop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -55,7 +60,7 @@ describe.each([
   /** Starts and stops the API as main.ts does, returning its warnings and how many customers its store then holds. */
   async function start(env: Record<string, string> = {}, dataSource?: MemoryDataSource): Promise<Started> {
     const lines: string[] = [];
-    const config = loadApiConfig({ ...PRODUCTION, DATA_DIR: dir, ...(temp ? { DATABASE_URL: temp.url } : {}), ...env });
+    const config = loadApiConfig({ ...PRODUCTION, OP_INTERNAL_URL: op.url, DATA_DIR: dir, ...(temp ? { DATABASE_URL: temp.url } : {}), ...env });
     const logger = createLogger({ name: 'api', level: 'info' }, { write: (line: string) => void lines.push(line) });
     const service = await startServer(config, logger, { dataSource });
     try {

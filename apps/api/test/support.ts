@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createLogger, listen, type Database, type RateCounter } from '@apps/shared';
 import { createTempDatabase } from '@kit/harness/postgres';
 import { AUDIENCE, ISSUER, newKey, signToken, startJwks, type JwksServer, type SigningKey, type TokenOptions } from '@kit/harness/jwks';
+import { startOpConsents, type OpConsentsStandIn } from '@kit/harness/op-consents';
 import { loadApiConfig, type ApiConfig } from '../src/config.js';
 import type { FdxDataSource } from '../src/data-source.js';
 import { openApiDatabase } from '../src/db/open.js';
@@ -13,6 +14,7 @@ import { SqlDataSource } from '../src/db/sql-data-source.js';
 import { seed } from '../src/demo/load.js';
 import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
 import { MemoryDataSource, type MemoryAccount, type MemoryCustomer } from '../src/memory/memory-data-source.js';
+import type { ConsentRevocations } from '../src/consent/revocations.js';
 import { startServer } from '../src/server.js';
 import { CoreBankingDataSource } from './adapter-skeleton.js';
 import { startFakeCore } from './fake-core.js';
@@ -28,6 +30,9 @@ export function testConfig(env: Record<string, string> = {}): ApiConfig {
   });
 }
 
+/** INTERNAL_SECRET of the API under test and its OP stand-in. */
+export const TEST_INTERNAL_SECRET = 'test-internal-secret-0123456789-abcdefghijklmnop';
+
 export interface TestApi {
   url: string;
   base: string;
@@ -35,6 +40,9 @@ export interface TestApi {
   jwks: JwksServer;
   database: Database<ApiSchema>;
   rateCounter: RateCounter;
+  /** The OP's internal consent endpoints, played by a stand-in (@kit/harness/op-consents). */
+  op: OpConsentsStandIn;
+  revocations: ConsentRevocations;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -120,6 +128,10 @@ export async function startApi(
     source?: SourceName;
     /** A data source of the test's own (overrides `source`). */
     dataSource?: FdxDataSource;
+    /** The OP stand-in to poll, shared by several instances (default: one of its own, closed with the API). */
+    op?: OpConsentsStandIn;
+    /** Return before the consent feed is first read (default: wait for it, as a load balancer waits for /ready). */
+    unready?: boolean;
   } = {},
 ): Promise<TestApi> {
   const source = options.source ?? 'sql';
@@ -129,8 +141,11 @@ export async function startApi(
   const key = await newKey('key-1');
   const jwks = await startJwks([key.jwk]);
   const dir = mkdtempSync(join(tmpdir(), 'api-test-'));
+  const op = options.op ?? (await startOpConsents({ secret: TEST_INTERNAL_SECRET }));
   const config = testConfig({
     JWKS_URI: jwks.url,
+    OP_INTERNAL_URL: op.url,
+    INTERNAL_SECRET: op.secret,
     DATA_DIR: dir,
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     SEED_ON_START: String(sql && !options.dataSource && options.seeded !== false),
@@ -146,7 +161,8 @@ export async function startApi(
       ? undefined
       : await otherSource(source, config.institutionName);
   const service = await startServer(config, logger, { dataSource: other?.dataSource });
-  const { database, rateCounter } = service;
+  const { database, rateCounter, revocations } = service;
+  if (!options.unready) await revocations.whenLoaded();
   const server = await listen(service.app, '127.0.0.1', 0);
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const base = `${url}/api/fdx/v6`;
@@ -157,6 +173,8 @@ export async function startApi(
     jwks,
     database,
     rateCounter,
+    op,
+    revocations,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };
@@ -168,6 +186,7 @@ export async function startApi(
       await jwks.close();
       await service.close();
       await other?.close();
+      if (!options.op) await op.close();
       await temp?.drop();
       rmSync(dir, { recursive: true, force: true });
     },

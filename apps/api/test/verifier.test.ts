@@ -31,6 +31,34 @@ describe('token verifier', () => {
     expect(JSON.stringify(facts)).not.toContain(token);
   });
 
+  it("exposes the token's consent (fdxConsentId) and its selected accounts (account_ids)", async () => {
+    const facts = await verify(await signToken(key, { consentId: 'c0a8f5e2-7d1b-4c5e-9f3a-2b6d8e1f4a7c', accountIds: ['acc-1', 'acc-2'] }));
+    expect(facts.consentId).toBe('c0a8f5e2-7d1b-4c5e-9f3a-2b6d8e1f4a7c');
+    expect([...facts.accountIds!]).toEqual(['acc-1', 'acc-2']);
+  });
+
+  it('reads a token without those claims as a legacy token: no consent, all accounts', async () => {
+    const facts = await verify(await signToken(key));
+    expect(facts.consentId).toBeUndefined();
+    expect(facts.accountIds).toBeUndefined();
+  });
+
+  it('accepts up to 1000 selected accounts and an empty selection (which shares nothing)', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => `acc-${i}`);
+    expect((await verify(await signToken(key, { accountIds: many }))).accountIds!.size).toBe(1000);
+    expect((await verify(await signToken(key, { accountIds: [] }))).accountIds!.size).toBe(0);
+  });
+
+  it('refuses a malformed account_ids or fdxConsentId claim as an invalid token', async () => {
+    for (const accountIds of ['acc-1', { 0: 'acc-1' }, [''], ['acc-1', 7], [null], ['x'.repeat(257)], Array.from({ length: 1001 }, (_, i) => `a${i}`)]) {
+      await rejects(await signToken(key, { accountIds }), /"account_ids" claim/);
+    }
+    await rejects(await signToken(key, { accountIds: null }), /"account_ids" claim/);
+    for (const consentId of ['', 42, ['c1']] as unknown as string[]) {
+      await rejects(await signToken(key, { consentId }), /"fdxConsentId" claim/);
+    }
+  });
+
   it('accepts ES256 and PS256 keys from the set', async () => {
     const es = await newKey('es-1', 'ES256');
     const ps = await newKey('ps-1', 'PS256');

@@ -68,11 +68,21 @@ export interface TokenOptions {
   clientId?: string;
   /** RFC 7800 confirmation, e.g. { 'x5t#S256': … } for a certificate-bound token. */
   cnf?: Record<string, string>;
+  /** `fdxConsentId`: the consent the token was issued under (absent: a token from before consents). */
+  consentId?: string;
+  /** `account_ids`: the accounts selected for the consent (absent: all); any value, so tests can send malformed ones. */
+  accountIds?: unknown;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp', ...(options.cnf ? { cnf: options.cnf } : {}) })
+  return new SignJWT({
+    scope: options.scope ?? ALL_SCOPES,
+    client_id: options.clientId ?? 'dev-rp',
+    ...(options.consentId === undefined ? {} : { fdxConsentId: options.consentId }),
+    ...(options.accountIds === undefined ? {} : { account_ids: options.accountIds }),
+    ...(options.cnf ? { cnf: options.cnf } : {}),
+  })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)

@@ -1,6 +1,7 @@
 import { certificateThumbprint, clientCertificate } from '@apps/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { FdxCode, FdxError, subsystemUnavailable } from '../errors.js';
+import type { EndedConsents } from '../consent/revocations.js';
 import { InvalidTokenError, KeySetUnavailableError, type AccessToken, type TokenVerifier } from './verifier.js';
 
 /** Scopes the API understands, one per FDX security scope. */
@@ -14,6 +15,13 @@ export interface BearerOptions {
   verify: TokenVerifier;
   /** RFC 9728 metadata URL advertised in every challenge. */
   resourceMetadataUrl: string;
+  /** The consents that have ended (the OP's change feed): their tokens are refused with 401/602. */
+  ended: EndedConsents;
+  /**
+   * Let a token of an ended consent through, marked in res.locals.consentEnded: the FDX consent
+   * API lets it read and revoke its own consent still, and refuses everything else itself.
+   */
+  allowEndedConsent?: boolean;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -23,6 +31,21 @@ function challenge(resourceMetadataUrl: string, params: Record<string, string> =
   return `Bearer ${Object.entries(all)
     .map(([k, v]) => `${k}="${v.replace(/["\\]/g, '')}"`)
     .join(', ')}`;
+}
+
+/** 401/602 with an RFC 6750 invalid_token challenge: the token verified, but its consent was revoked or has expired. */
+export function consentEnded(resourceMetadataUrl: string): FdxError {
+  return new FdxError(401, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+    debugMessage: 'The consent this access token was issued under has ended (revoked or expired)',
+    headers: {
+      'WWW-Authenticate': challenge(resourceMetadataUrl, { error: 'invalid_token', error_description: 'the consent behind the token has ended' }),
+    },
+  });
+}
+
+/** True when requireToken let through a token whose consent has ended (allowEndedConsent). */
+export function consentEndedOf(res: Response): boolean {
+  return (res.locals as { consentEnded?: boolean }).consentEnded === true;
 }
 
 export function tokenOf(res: Response): AccessToken {
@@ -45,7 +68,10 @@ function assertCertificateBinding(req: Request, token: AccessToken): void {
   }
 }
 
-/** Verifies the bearer token (header only; never from the URL) and keeps its facts in res.locals.token. */
+/**
+ * Verifies the bearer token (header only; never from the URL), refuses it when its consent has
+ * ended, and keeps its facts in res.locals.token.
+ */
 export function requireToken(options: BearerOptions): RequestHandler {
   return async (req: Request, res: Response, next) => {
     const header = req.headers.authorization;
@@ -74,6 +100,16 @@ export function requireToken(options: BearerOptions): RequestHandler {
         },
       });
     }
+    // After verification, remembered or not: a remembered token is checked against the set on every request.
+    const { consentId } = res.locals.token as AccessToken;
+    if (consentId !== undefined) {
+      // Before the first read of the feed a revoked token cannot be told apart: never serve it.
+      if (!options.ended.loaded) throw subsystemUnavailable();
+      if (options.ended.has(consentId)) {
+        if (!options.allowEndedConsent) throw consentEnded(options.resourceMetadataUrl);
+        res.locals.consentEnded = true;
+      }
+    }
     next();
   };
 }
@@ -86,6 +122,20 @@ export function requireScope(scope: string, resourceMetadataUrl: string): Reques
       debugMessage: `The access token lacks the "${scope}" scope`,
       headers: {
         'WWW-Authenticate': challenge(resourceMetadataUrl, { error: 'insufficient_scope', scope }),
+      },
+    });
+  };
+}
+
+/** 403 with an insufficient_scope challenge unless the token carries at least one of `scopes`. */
+export function requireAnyScope(scopes: readonly string[], resourceMetadataUrl: string): RequestHandler {
+  return (_req, res, next) => {
+    const held = tokenOf(res).scopes;
+    if (scopes.some((s) => held.has(s))) return next();
+    throw new FdxError(403, FdxCode.customerNotAuthorized, 'Customer not authorized', {
+      debugMessage: `The access token carries none of the scopes ${scopes.map((s) => `"${s}"`).join(', ')}`,
+      headers: {
+        'WWW-Authenticate': challenge(resourceMetadataUrl, { error: 'insufficient_scope', scope: scopes.join(' ') }),
       },
     });
   };

@@ -10,6 +10,10 @@ export interface AccessToken {
   exp: number | undefined;
   /** RFC 8705 `cnf.x5t#S256`: the token may only be used with this client certificate. */
   certificateThumbprint: string | undefined;
+  /** The consent the token was issued under (`fdxConsentId`); absent on tokens issued before consents existed. */
+  consentId: string | undefined;
+  /** The accounts the customer selected for that consent (`account_ids`); undefined = all of the customer's accounts. */
+  accountIds: ReadonlySet<string> | undefined;
 }
 
 export interface VerifierOptions {
@@ -60,6 +64,29 @@ function reasonOf(err: unknown): string | undefined {
   return undefined;
 }
 
+/** At most this many selected accounts per consent (the OP never issues more). */
+export const MAX_ACCOUNT_IDS = 1000;
+const MAX_CLAIM_ID_LENGTH = 256;
+
+const isId = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= MAX_CLAIM_ID_LENGTH;
+
+function consentIdOf(payload: JWTPayload): string | undefined {
+  const value = payload.fdxConsentId;
+  if (value === undefined) return undefined;
+  if (!isId(value)) throw new InvalidTokenError('the token\'s "fdxConsentId" claim is not acceptable');
+  return value;
+}
+
+/** Absent: every account of the customer (legacy tokens, clients without account selection). Malformed: the token is refused. */
+function accountIdsOf(payload: JWTPayload): ReadonlySet<string> | undefined {
+  const value = payload.account_ids;
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length > MAX_ACCOUNT_IDS || !value.every(isId)) {
+    throw new InvalidTokenError('the token\'s "account_ids" claim is not acceptable');
+  }
+  return new Set(value);
+}
+
 /**
  * One remote key set per verifier, created once: jose caches it, refetches on an
  * unknown kid at most once per cooldown, so rotation works and a flood of made-up
@@ -97,6 +124,8 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       jti: payload.jti,
       exp: payload.exp,
       certificateThumbprint: thumbprintOf(payload.cnf),
+      consentId: consentIdOf(payload),
+      accountIds: accountIdsOf(payload),
     };
   };
   const cacheMs = options.verifiedCacheMs ?? 60_000;

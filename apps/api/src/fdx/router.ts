@@ -1,6 +1,10 @@
 import { Router } from 'express';
-import { requireToken } from '../auth/bearer.js';
+import { requireToken, tokenOf } from '../auth/bearer.js';
 import type { TokenVerifier } from '../auth/verifier.js';
+import type { OpClient } from '../consent/op-client.js';
+import type { EndedConsents } from '../consent/revocations.js';
+import { consentRoutes } from '../consent/routes.js';
+import { customerDataFor } from '../consent/selected-accounts.js';
 import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
@@ -15,18 +19,27 @@ export interface FdxRouterOptions extends FdxContext {
   /** Every route reads through it, scoped to the token's customer. */
   dataSource: FdxDataSource;
   verify: TokenVerifier;
+  /** Ended consents (the OP's feed): their tokens are refused. */
+  ended: EndedConsents;
+  /** The OP's internal consent endpoints, behind the FDX consent API. */
+  op: OpClient;
   resourceMetadataUrl: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
 }
 
-/** Every FDX route: token first, then the data source scoped to the token's customer. */
+/** Every FDX route: token first, then the data source scoped to the token's customer and its consent's accounts. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
-  router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
+  // The consent API authenticates on its own terms: a token of an ended consent may still read its own.
+  router.use(
+    '/consents',
+    consentRoutes({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl, rateLimit: options.rateLimit, op: options.op }),
+  );
+  router.use(requireToken({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
-    res.locals.customer = options.dataSource.forCustomer((res.locals as { token: { sub: string } }).token.sub);
+    res.locals.customer = customerDataFor(options.dataSource, tokenOf(res));
     next();
   });
   // Each resource module adds its routes to this one router: a nested router per resource
