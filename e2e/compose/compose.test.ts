@@ -6,7 +6,7 @@
 // Images, sizes, build time and time to healthy are printed ([compose] lines).
 import { randomBytes } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,47 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
 
   afterAll(async () => {
     await dev.down();
+  });
+
+  describe("the Dockerfile's optional build CA (BUILD_CA_CERT)", () => {
+    // Proven where it matters: the machine reaches the npm registry only with its extra CA
+    // (NODE_EXTRA_CA_CERTS, e.g. a TLS-inspecting proxy's root). The Dockerfile's build stage up to
+    // its first download (`npm install --global pnpm`) runs on the node image without that CA: it
+    // fails alone and succeeds with --build-arg BUILD_CA_CERT naming the CA file.
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS;
+    const needsCa =
+      extraCa !== undefined &&
+      existsSync(extraCa) &&
+      spawnSync(process.execPath, ['-e', "fetch('https://registry.npmjs.org/pnpm').then(() => process.exit(0), () => process.exit(1))"], {
+        env: { PATH: process.env.PATH },
+        timeout: 30_000,
+      }).status !== 0;
+    if (!needsCa) console.warn('[compose] BUILD_CA_CERT: the npm registry is reachable without an extra CA here; nothing to prove');
+
+    it.skipIf(!needsCa)('lets the build reach the registry through a TLS-inspecting proxy; without it the build fails', async () => {
+      const context = mkdtempSync(join(tmpdir(), 'kit-build-ca-'));
+      try {
+        const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+        const firstDownload = dockerfile.indexOf('\nRUN npm install --global');
+        expect(firstDownload).toBeGreaterThan(0);
+        writeFileSync(join(context, 'Dockerfile'), dockerfile.slice(0, dockerfile.indexOf('\n', firstDownload + 1) + 1));
+        copyFileSync(join(ROOT, '.npmrc'), join(context, '.npmrc'));
+        mkdirSync(join(context, 'certs'));
+        copyFileSync(extraCa!, join(context, 'certs/proxy-ca.pem'));
+        // The node image as published: Node's own CAs only (the stand-in carries the machine's CA).
+        await docker(['build', '-t', 'kit-compose/node-without-extra-ca', '-'], { input: 'FROM node:22-bookworm-slim\nENV NODE_EXTRA_CA_CERTS=\n' });
+        const build = (args: string[]) =>
+          docker(['build', '--rm', '--build-arg', 'NODE_IMAGE=kit-compose/node-without-extra-ca', ...args, context], { allowFailure: true, timeoutMs: 300_000 });
+        const without = await build([]);
+        expect(without.status).not.toBe(0);
+        expect(`${without.stdout}${without.stderr}`).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
+        const withCa = await build(['--no-cache', '-t', 'kit-compose/build-ca-check', '--build-arg', 'BUILD_CA_CERT=certs/proxy-ca.pem']);
+        expect(withCa.status, withCa.stdout.split('\n').slice(-20).join('\n')).toBe(0);
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+        for (const image of ['kit-compose/build-ca-check', 'kit-compose/node-without-extra-ca']) await docker(['rmi', image], { allowFailure: true });
+      }
+    }, 300_000);
   });
 
   describe('docker-compose.yml', () => {
