@@ -209,13 +209,13 @@ EOF
 # The production example names postgres:16-bookworm; Debian bookworm ships PostgreSQL 15, so its
 # stand-in is named postgres:15-bookworm and the compose test uses whichever is there.
 standin_postgres() {
-  local official="postgres:16-bookworm"
+  local official="postgres:16-bookworm" image="postgres:15-bookworm" hash
+  hash="$(recipe standin_postgres ensure_base -- "$(dirname "$0")/postgres-standin-entrypoint.sh")"
+  if [ "$(image_label "$image")" = "$hash" ]; then dlog "$image: stand-in (cached)"; return; fi
   if { image_exists "$official" && [ -z "$(image_label "$official")" ]; } || timeout "$PULL_TIMEOUT" docker pull -q "$official" >/dev/null 2>&1; then
     dlog "$official: present"
     return
   fi
-  local image="postgres:15-bookworm" hash
-  hash="$(recipe standin_postgres ensure_base -- "$(dirname "$0")/postgres-standin-entrypoint.sh")"
   official_available "$image" "$hash" && return
   ensure_base
   local ctx
