@@ -54,6 +54,13 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
 
   afterAll(async () => {
     await dev.down();
+    if (prodStarting) {
+      await prodStarting.catch(() => undefined);
+      http?.close();
+      await prod?.down();
+      for (const a of APPS) await docker(['rmi', `open-finance/${a}:latest`], { allowFailure: true });
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   describe("the Dockerfile's optional build CA (BUILD_CA_CERT)", () => {
@@ -84,7 +91,7 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
         // The node image as published: Node's own CAs only (the stand-in carries the machine's CA).
         await docker(['build', '-t', 'kit-compose/node-without-extra-ca', '-'], { input: 'FROM node:22-bookworm-slim\nENV NODE_EXTRA_CA_CERTS=\n' });
         const build = (args: string[]) =>
-          docker(['build', '--rm', '--build-arg', 'NODE_IMAGE=kit-compose/node-without-extra-ca', ...args, context], { allowFailure: true, timeoutMs: 120_000 });
+          docker(['build', '--force-rm', '--build-arg', 'NODE_IMAGE=kit-compose/node-without-extra-ca', ...args, context], { allowFailure: true, timeoutMs: 120_000 });
         const without = await build([]);
         expect(without.status).not.toBe(0);
         expect(`${without.stdout}${without.stderr}`).toMatch(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE/);
@@ -96,6 +103,101 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
       }
     }, 300_000);
   });
+
+  let dir: string | undefined;
+  const names = { auth: 'id.test', api: 'api.test', app: 'app.test' };
+  const urls = { auth: `https://${names.auth}`, api: `https://${names.api}`, app: `https://${names.app}` };
+  let prod: ComposeProject;
+  let http: Https;
+  let client: { id: string; secret: string };
+
+  /** `pnpm secrets <command>` output (KEY=value lines, JWKS quoted) as an object. */
+  function secrets(command: string): Record<string, string> {
+    const out = spawnSync(process.execPath, [join(ROOT, 'scripts/secrets.js'), command], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(out.stderr);
+    return Object.fromEntries(out.stdout.split('\n').filter(Boolean).map((line) => {
+      const [key, ...rest] = line.split('=');
+      return [key!, rest.join('=').replace(/^'(.*)'$/, '$1')];
+    }));
+  }
+
+  /**
+   * Brings the production example up (and adds a customer). It starts while the development stack's
+   * tests run (other project, other ports): its minute of health checks overlaps them.
+   */
+  async function startProd(): Promise<void> {
+    const hex = () => randomBytes(32).toString('hex');
+    dir = mkdtempSync(join(tmpdir(), 'kit-compose-prod-'));
+    const app = secrets('client');
+    client = { id: app.CLIENT_ID!, secret: app.CLIENT_SECRET! };
+    const [httpsPort, httpPort] = [await freePort(), await freePort()];
+    // Debian bookworm's PostgreSQL stand-in (scripts/docker/engine.sh) where the official image cannot be pulled.
+    const officialPostgres = (await docker(['image', 'inspect', 'postgres:16-bookworm'], { allowFailure: true })).status === 0;
+    const postgresImage = officialPostgres ? 'postgres:16-bookworm' : 'postgres:15-bookworm';
+    const caFile = join(dir, 'caddy-root.pem');
+    writeFileSync(caFile, '', { mode: 0o644 });
+    // What a test needs that a real deployment has: the public names resolve to this host (Caddy's
+    // namespace, where the services run, so /etc/hosts there), Caddy's internal CA instead of ACME
+    // (CADDY_TLS=internal through ACME_EMAIL), trusted by the services, and free local ports.
+    const node = { environment: { NODE_EXTRA_CA_CERTS: '/etc/kit-caddy-root.pem' }, volumes: [`${caFile}:/etc/kit-caddy-root.pem:ro`] };
+    const override = {
+      services: {
+        caddy: { extra_hosts: Object.values(names).map((name) => `${name}:127.0.0.1`) },
+        postgres: { image: postgresImage },
+        auth: node,
+        'auth-2': node,
+        api: { ...node, environment: { ...node.environment, SEED_ON_START: 'true' } },
+        'api-2': node,
+        app: node,
+      },
+    };
+    const overrideFile = join(dir, 'test.override.yml');
+    writeFileSync(overrideFile, JSON.stringify(override, null, 2));
+    prod = new ComposeProject('kitcomposeprod', ['docker-compose.prod.example.yml', overrideFile], {
+      OP_ISSUER: urls.auth,
+      API_URL: urls.api,
+      APP_URL: urls.app,
+      ACME_EMAIL: 'internal',
+      PUBLISH_HTTPS: `127.0.0.1:${httpsPort}`,
+      PUBLISH_HTTP: `127.0.0.1:${httpPort}`,
+      AUTH_COOKIE_SECRET: hex(),
+      APP_COOKIE_SECRET: hex(),
+      AUTH_JWKS: secrets('jwks').JWKS!,
+      AUTH_KEYS_ENCRYPTION_KEY: hex(),
+      AUTH_TOKEN_HASH_KEY: hex(),
+      API_CURSOR_SECRET: hex(),
+      AUTH_REGISTRATION_TOKEN: hex(),
+      APP_CLIENT_ID: client.id,
+      APP_CLIENT_SECRET: client.secret,
+      POSTGRES_PASSWORD: hex(),
+      AUTH_DB_PASSWORD: hex(),
+      API_DB_PASSWORD: hex(),
+      APP_DB_PASSWORD: hex(),
+    });
+    await prod.down();
+    // The images built above, under the production file's tags: nothing is built twice.
+    for (const a of APPS) await docker(['tag', `open-finance/${a}:dev`, `open-finance/${a}:latest`]);
+
+    const up = Date.now();
+    // Caddy first: the services read NODE_EXTRA_CA_CERTS once, so its CA must exist before they start.
+    await prod.run(['up', '-d', '--no-build', 'caddy', 'postgres'], { timeoutMs: 300_000 });
+    const ca = await until("Caddy's internal CA", 60_000, async () => {
+      const res = await prod.run(['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'], { allowFailure: true });
+      return res.status === 0 && res.stdout.includes('END CERTIFICATE') ? res.stdout : undefined;
+    });
+    writeFileSync(caFile, ca);
+    await prod.run(['up', '-d', '--no-build'], { timeoutMs: 300_000 });
+    await prod.waitHealthy(['caddy', 'postgres', 'auth', 'auth-2', 'api', 'api-2', 'app'], 240_000);
+    report(`docker-compose.prod.example.yml (${postgresImage}): postgres, 2 auth, 2 api, app healthy ${seconds(Date.now() - up)} after up -d`);
+
+    http = new Https(Buffer.from(ca), 16, (url) => (Object.values(names).includes(url.hostname) ? { host: '127.0.0.1', port: httpsPort } : undefined));
+
+    // A customer, added as an operator would (`pnpm kit customers add` is the image's dist/cli.js).
+    await prod.run(['exec', '-T', 'auth', 'node', 'dist/cli.js', 'customers', 'add', USERS.demo.sub, '--email', USERS.demo.email, '--name', 'Compose Test', '--password-stdin'], {
+      input: USERS.demo.password,
+    });
+  }
+  let prodStarting: Promise<void> | undefined;
 
   describe('docker-compose.yml', () => {
     let browser: BrowserSession | undefined;
@@ -119,6 +221,8 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
       await dev.waitHealthy(['caddy', ...APPS], 180_000);
       report(`docker-compose.yml: caddy, auth, api, app healthy ${seconds(Date.now() - up)} after up -d`);
       caddyCa = Buffer.from((await dev.run(['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'])).stdout);
+      prodStarting = startProd();
+      prodStarting.catch(() => undefined); // reported by the production example's beforeAll
     }, 1_200_000);
 
     afterAll(async () => {
@@ -165,101 +269,9 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
   });
 
   describe('docker-compose.prod.example.yml', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kit-compose-prod-'));
-    const names = { auth: 'id.test', api: 'api.test', app: 'app.test' };
-    const urls = { auth: `https://${names.auth}`, api: `https://${names.api}`, app: `https://${names.app}` };
-    let prod: ComposeProject;
-    let http: Https;
-    let client: { id: string; secret: string };
-
-    /** `pnpm secrets <command>` output (KEY=value lines, JWKS quoted) as an object. */
-    function secrets(command: string): Record<string, string> {
-      const out = spawnSync(process.execPath, [join(ROOT, 'scripts/secrets.js'), command], { encoding: 'utf8' });
-      if (out.status !== 0) throw new Error(out.stderr);
-      return Object.fromEntries(out.stdout.split('\n').filter(Boolean).map((line) => {
-        const [key, ...rest] = line.split('=');
-        return [key!, rest.join('=').replace(/^'(.*)'$/, '$1')];
-      }));
-    }
-
     beforeAll(async () => {
-      const hex = () => randomBytes(32).toString('hex');
-      const app = secrets('client');
-      client = { id: app.CLIENT_ID!, secret: app.CLIENT_SECRET! };
-      const [httpsPort, httpPort] = [await freePort(), await freePort()];
-      // Debian bookworm's PostgreSQL stand-in (scripts/docker/engine.sh) where the official image cannot be pulled.
-      const officialPostgres = (await docker(['image', 'inspect', 'postgres:16-bookworm'], { allowFailure: true })).status === 0;
-      const postgresImage = officialPostgres ? 'postgres:16-bookworm' : 'postgres:15-bookworm';
-      const caFile = join(dir, 'caddy-root.pem');
-      writeFileSync(caFile, '', { mode: 0o644 });
-      // What a test needs that a real deployment has: the public names resolve to this host (Caddy's
-      // namespace, where the services run, so /etc/hosts there), Caddy's internal CA instead of ACME
-      // (CADDY_TLS=internal through ACME_EMAIL), trusted by the services, and free local ports.
-      const node = { environment: { NODE_EXTRA_CA_CERTS: '/etc/kit-caddy-root.pem' }, volumes: [`${caFile}:/etc/kit-caddy-root.pem:ro`] };
-      const override = {
-        services: {
-          caddy: { extra_hosts: Object.values(names).map((name) => `${name}:127.0.0.1`) },
-          postgres: { image: postgresImage },
-          auth: node,
-          'auth-2': node,
-          api: { ...node, environment: { ...node.environment, SEED_ON_START: 'true' } },
-          'api-2': node,
-          app: node,
-        },
-      };
-      const overrideFile = join(dir, 'test.override.yml');
-      writeFileSync(overrideFile, JSON.stringify(override, null, 2));
-      prod = new ComposeProject('kitcomposeprod', ['docker-compose.prod.example.yml', overrideFile], {
-        OP_ISSUER: urls.auth,
-        API_URL: urls.api,
-        APP_URL: urls.app,
-        ACME_EMAIL: 'internal',
-        PUBLISH_HTTPS: `127.0.0.1:${httpsPort}`,
-        PUBLISH_HTTP: `127.0.0.1:${httpPort}`,
-        AUTH_COOKIE_SECRET: hex(),
-        APP_COOKIE_SECRET: hex(),
-        AUTH_JWKS: secrets('jwks').JWKS!,
-        AUTH_KEYS_ENCRYPTION_KEY: hex(),
-        AUTH_TOKEN_HASH_KEY: hex(),
-        API_CURSOR_SECRET: hex(),
-        AUTH_REGISTRATION_TOKEN: hex(),
-        APP_CLIENT_ID: client.id,
-        APP_CLIENT_SECRET: client.secret,
-        POSTGRES_PASSWORD: hex(),
-        AUTH_DB_PASSWORD: hex(),
-        API_DB_PASSWORD: hex(),
-        APP_DB_PASSWORD: hex(),
-      });
-      await prod.down();
-      // The images built above, under the production file's tags: nothing is built twice.
-      for (const a of APPS) await docker(['tag', `open-finance/${a}:dev`, `open-finance/${a}:latest`]);
-
-      const up = Date.now();
-      // Caddy first: the services read NODE_EXTRA_CA_CERTS once, so its CA must exist before they start.
-      await prod.run(['up', '-d', '--no-build', 'caddy', 'postgres'], { timeoutMs: 300_000 });
-      const ca = await until("Caddy's internal CA", 60_000, async () => {
-        const res = await prod.run(['exec', '-T', 'caddy', 'cat', '/data/caddy/pki/authorities/local/root.crt'], { allowFailure: true });
-        return res.status === 0 && res.stdout.includes('END CERTIFICATE') ? res.stdout : undefined;
-      });
-      writeFileSync(caFile, ca);
-      await prod.run(['up', '-d', '--no-build'], { timeoutMs: 300_000 });
-      await prod.waitHealthy(['caddy', 'postgres', 'auth', 'auth-2', 'api', 'api-2', 'app'], 240_000);
-      report(`docker-compose.prod.example.yml (${postgresImage}): postgres, 2 auth, 2 api, app healthy ${seconds(Date.now() - up)} after up -d`);
-
-      http = new Https(Buffer.from(ca), 16, (url) => (Object.values(names).includes(url.hostname) ? { host: '127.0.0.1', port: httpsPort } : undefined));
-
-      // A customer, added as an operator would (`pnpm kit customers add` is the image's dist/cli.js).
-      await prod.run(['exec', '-T', 'auth', 'node', 'dist/cli.js', 'customers', 'add', USERS.demo.sub, '--email', USERS.demo.email, '--name', 'Compose Test', '--password-stdin'], {
-        input: USERS.demo.password,
-      });
+      await (prodStarting ??= startProd());
     }, 900_000);
-
-    afterAll(async () => {
-      http?.close();
-      await prod?.down();
-      for (const a of APPS) await docker(['rmi', `open-finance/${a}:latest`], { allowFailure: true });
-      rmSync(dir, { recursive: true, force: true });
-    });
 
     it.each([
       ['auth', ['auth-1', 'auth-2']],

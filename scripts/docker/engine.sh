@@ -120,13 +120,16 @@ ensure_base() {
 
 # `docker build` of a stand-in from a generated context directory holding its Dockerfile.
 build_standin() {
-  local image="$1" context="$2" hash="$3"
+  local image="$1" context="$2" hash="$3" previous
+  previous="$(docker image inspect --format '{{.Id}}' "$image" 2>/dev/null || true)"
   if ! docker build --label "kit.standin=$hash" -t "$image" "$context" >"$STATE/build-${image%%:*}.log" 2>&1; then
     tail -n 30 "$STATE/build-${image%%:*}.log" >&2
     rm -rf "$context"
     die "building the $image stand-in failed (.tools/docker/build-${image%%:*}.log)"
   fi
   rm -rf "$context"
+  # The stand-in it replaces (an older recipe), unless something still uses it.
+  [ -z "$previous" ] || docker rmi "$previous" >/dev/null 2>&1 || true
   dlog "$image: stand-in built ($(docker image inspect --format '{{.Size}}' "$image" | awk '{ printf "%d MB", $1 / 1e6 }'))"
 }
 
