@@ -15,8 +15,16 @@ ARG PORT=3001
 # ── build: all dependencies, compile shared + $APP, then a production-only copy in /out ──
 FROM ${NODE_IMAGE} AS build
 ENV CI=true
-RUN npm install --global --no-audit --no-fund pnpm@10.34.9
 WORKDIR /repo
+# Optional: one more CA for the build's downloads (npm, pnpm), e.g. the root of a TLS-inspecting
+# proxy — a PEM file inside the build context, named relative to it:
+#   docker build --build-arg BUILD_CA_CERT=certs/proxy-ca.pem …
+# Off by default: .npmrc is copied in its place (COPY needs a source) and NODE_EXTRA_CA_CERTS keeps
+# the base image's value. Only this stage trusts it; the runtime image neither has nor trusts it.
+ARG BUILD_CA_CERT
+COPY ${BUILD_CA_CERT:-.npmrc} ./${BUILD_CA_CERT:-.npmrc}
+ENV NODE_EXTRA_CA_CERTS=${BUILD_CA_CERT:+/repo/}${BUILD_CA_CERT:-$NODE_EXTRA_CA_CERTS}
+RUN npm install --global --no-audit --no-fund pnpm@10.34.9
 # The lockfile alone decides what is downloaded, so this layer stays cached until it changes.
 COPY pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 RUN pnpm fetch

@@ -60,7 +60,7 @@ afterAll(async () => {
 });
 
 function https(cert?: IssuedCertificate): Https {
-  const agent = new Https(stack.ca, 16, cert);
+  const agent = new Https(stack.ca, 16, { clientCertificate: cert });
   agents.push(agent);
   return agent;
 }

@@ -5,7 +5,7 @@ import { bankUpstreamEnv, reserveBankIdp, type BankIdp } from '@kit/harness/bank
 import { openBrowser, type BrowserSession } from '@kit/harness/browser';
 import { startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { approveConsent, OP } from './op-pages.js';
+import { approveConsent, OP } from '@kit/harness/op-pages';
 
 let idp: BankIdp;
 let stack: Stack;

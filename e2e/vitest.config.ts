@@ -10,6 +10,8 @@ export default defineProject({
     name: 'e2e',
     root: import.meta.dirname,
     include: ['**/*.test.ts'],
+    // The compose test runs on its own, last (e2e/compose/vitest.config.ts, `pnpm test:compose`).
+    exclude: ['compose/**', '**/node_modules/**'],
     testTimeout: 120_000,
     hookTimeout: 240_000,
     fileParallelism: false,

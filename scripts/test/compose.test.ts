@@ -1,6 +1,6 @@
-// The compose files and the Dockerfile cannot be run here (no Docker engine), so they are checked
-// against the real project instead: ports, env names, build args, health routes, published ports,
-// secrets. Everything iterates over the apps with a src/main.ts (the image runs dist/main.js), so a
+// The compose files and the Dockerfile checked statically against the real project: ports, env
+// names, build args, health routes, published ports, secrets (fast, and where Docker cannot run).
+// e2e/compose builds the images and runs both compose files (`pnpm test:compose`). Everything iterates over the apps with a src/main.ts (the image runs dist/main.js), so a
 // new app is checked as soon as it has one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -272,6 +272,20 @@ describe('Dockerfile', () => {
     expect(file.build.indexOf('pnpm fetch')).toBeGreaterThan(-1);
     expect(file.build.indexOf('pnpm fetch')).toBeLessThan(install);
     expect(file.build.search(/^ARG APP\b/m)).toBeGreaterThan(install);
+  });
+
+  it('trusts an optional build CA (BUILD_CA_CERT) in the build stage only, before its first download', () => {
+    const build = file.build;
+    const declared = build.search(/^ARG BUILD_CA_CERT$/m);
+    expect(declared).toBeGreaterThan(-1);
+    // Off by default: .npmrc stands in for the file, and NODE_EXTRA_CA_CERTS keeps the base image's value.
+    const copy = build.indexOf('COPY ${BUILD_CA_CERT:-.npmrc} ./${BUILD_CA_CERT:-.npmrc}');
+    const env = build.indexOf('ENV NODE_EXTRA_CA_CERTS=${BUILD_CA_CERT:+/repo/}${BUILD_CA_CERT:-$NODE_EXTRA_CA_CERTS}');
+    expect(copy).toBeGreaterThan(declared);
+    expect(env).toBeGreaterThan(copy);
+    expect(env).toBeLessThan(build.indexOf('npm install'));
+    expect(build.search(/^WORKDIR \/repo$/m)).toBeLessThan(copy);
+    expect(file.runtime).not.toContain('BUILD_CA_CERT');
   });
 
   it('runs production dependencies as a non-root user with a health check', () => {

@@ -53,11 +53,18 @@ function toHeaders(incoming: IncomingHttpHeaders): Headers {
   return headers;
 }
 
-function send(url: string, request: HttpRequest, options: { ca?: Buffer | undefined; agent?: Agent; timeoutMs: number }): Promise<HttpReply> {
+/** Where to connect for a URL's host instead of resolving it (like curl's --connect-to). */
+export type ConnectTo = (url: URL) => { host: string; port: number } | undefined;
+
+function send(url: string, request: HttpRequest, options: { ca?: Buffer | undefined; agent?: Agent; timeoutMs: number; connectTo?: ConnectTo }): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    // The URL's name stays in the Host header and in TLS (SNI, certificate check); only the socket goes elsewhere.
+    const via = options.connectTo?.(target);
+    const route = via ? { hostname: via.host, port: via.port, servername: target.hostname, headers: { host: target.host, ...request.headers } } : { headers: request.headers };
     const req = httpsRequest(
       url,
-      { method: request.method ?? 'GET', headers: request.headers, ca: options.ca, agent: options.agent, timeout: options.timeoutMs },
+      { method: request.method ?? 'GET', ...route, ca: options.ca, agent: options.agent, timeout: options.timeoutMs },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -78,15 +85,24 @@ export interface ClientCertificate {
   key: string;
 }
 
-/** HTTPS verified against `ca` (e.g. the stack's bundle), over keep-alive connections; with `clientCertificate`, mutual TLS. */
+export interface HttpsOptions {
+  /** Sends requests for public names (e.g. a production compose stack's) to a local port. */
+  connectTo?: ConnectTo;
+  /** Presented when the server asks for one (mutual TLS). */
+  clientCertificate?: ClientCertificate;
+}
+
+/** HTTPS verified against `ca` (e.g. the stack's bundle), over keep-alive connections. */
 export class Https implements HttpClient {
   private readonly agent: Agent;
-  constructor(ca: Buffer, maxSockets = 256, clientCertificate?: ClientCertificate) {
-    this.agent = new Agent({ ca, keepAlive: true, maxSockets, ...clientCertificate });
+  private readonly connectTo: ConnectTo | undefined;
+  constructor(ca: Buffer, maxSockets = 256, options: HttpsOptions = {}) {
+    this.agent = new Agent({ ca, keepAlive: true, maxSockets, ...options.clientCertificate });
+    this.connectTo = options.connectTo;
   }
 
   fetch(url: string, request: HttpRequest = {}): Promise<HttpReply> {
-    return send(url, request, { agent: this.agent, timeoutMs: 30_000 });
+    return send(url, request, { agent: this.agent, timeoutMs: 30_000, connectTo: this.connectTo });
   }
 
   close(): void {

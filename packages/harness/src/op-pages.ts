@@ -1,5 +1,5 @@
-// How the e2e flows drive the OP's own pages (apps/auth). The ids are the OP's documented page
-// selectors (apps/auth/README.md, "Page selectors"); the flows only call these functions.
+// How tests drive the OP's own pages (apps/auth) in a browser. The ids are the OP's documented page
+// selectors (apps/auth/README.md, "Page selectors"); the journeys and e2e flows only call these functions.
 import type { Page } from 'playwright-core';
 
 export const USERS = {
