@@ -27,6 +27,8 @@ import { LoginGuard } from './security/login-guard.js';
 import { basicClientId, registrationClientId } from './security/claimed-client.js';
 import { clientAuthThrottle } from './security/client-auth-throttle.js';
 import { settleClientAuthentication } from './security/client-auth-outcome.js';
+import { ClientLimits } from './security/client-limits.js';
+import { refreshGrantLimit } from './security/refresh-grant-limit.js';
 import { tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
 
@@ -73,7 +75,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
-  app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, audit));
+  app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, new ClientLimits(config), audit));
   app.post('/token/introspection', failedClientAuth('introspection', basicClientId));
   app.post('/token/revocation', failedClientAuth('revocation', basicClientId));
   app.all('/reg/:id', failedClientAuth('registration', registrationClientId));
@@ -116,11 +118,19 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
+    // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
+    const tokenCounter = createRateCounter(database.db, {
+      table: 'token_rate_limit',
+      windowMs: config.rateLimits.windowSeconds * 1000,
+      syncMs: config.rateLimits.tokenSyncMs,
+      logger,
+    });
+    const refreshAllowance = refreshGrantLimit(tokenCounter, new ClientLimits(config), audit);
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
       load: () => keyRing.load(),
       build: (keys) => {
-        const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
+        const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter, refreshAllowance });
         wireProviderEvents(built, audit, logger);
         built.use(settleClientAuthentication(logger));
         return built;
@@ -129,13 +139,6 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       logger,
     });
     const { provider } = providers;
-    // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
-    const tokenCounter = createRateCounter(database.db, {
-      table: 'token_rate_limit',
-      windowMs: config.rateLimits.windowSeconds * 1000,
-      syncMs: config.rateLimits.tokenSyncMs,
-      logger,
-    });
     // Exact when RATE_LIMIT_SYNC_MS is 0, else batched like the token counters (see README).
     const clientAuthFailures = createRateCounter(database.db, {
       table: 'client_auth_failure',

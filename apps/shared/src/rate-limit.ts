@@ -259,3 +259,16 @@ export async function createRateCounterTable(db: Kysely<unknown>, table: string,
   // Expired windows are deleted by age.
   await db.schema.createIndex(`${table}_window_idx`).on(table).column('window_start').execute();
 }
+
+/**
+ * A per-minute allowance (client metadata, the access token's `rl` claim) as a count per counter
+ * window, rounded up; 0 stays 0 (no limit). With the default 60 s windows it is the same number.
+ */
+export function perWindow(perMinute: number, windowMs: number): number {
+  return perMinute === 0 ? 0 : Math.max(1, Math.ceil((perMinute * windowMs) / 60_000));
+}
+
+/** The inverse of perWindow: a per-window count as a per-minute allowance (0 stays 0). */
+export function perMinute(perWindowCount: number, windowMs: number): number {
+  return perWindowCount === 0 ? 0 : Math.max(1, Math.ceil((perWindowCount * 60_000) / windowMs));
+}

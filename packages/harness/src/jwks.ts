@@ -66,11 +66,13 @@ export interface TokenOptions {
   alg?: string;
   notBefore?: number;
   clientId?: string;
+  /** The OP's `rl` claim (the client's API allowances per minute). */
+  rl?: Record<string, unknown>;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp' })
+  return new SignJWT({ scope: options.scope ?? ALL_SCOPES, client_id: options.clientId ?? 'dev-rp', ...(options.rl ? { rl: options.rl } : {}) })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)
     .setAudience(options.aud ?? AUDIENCE)

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { API_SCOPES } from '../provider/scopes.js';
+import { rateLimitsSchema } from '../security/client-limits.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -23,6 +24,8 @@ export const staticClientSchema = z
     fdx_scopes: z.array(z.enum(API_SCOPES)).default([]),
     access_token_ttl: z.number().int().positive().optional(),
     refresh_token_ttl: z.number().int().positive().optional(),
+    // Requests per minute, 0: no limit; absent fields take the defaults (docs/deploying.md, "Sizing").
+    rate_limits: rateLimitsSchema.optional(),
   })
   .transform((c) => ({
     ...c,

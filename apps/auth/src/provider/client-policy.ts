@@ -1,8 +1,9 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
+import { rateLimitsSchema } from '../security/client-limits.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 /** Client metadata beyond RFC 7591 that static clients may set (see .env.clients.json). */
-export const EXTRA_CLIENT_METADATA = ['require_pkce', 'force_refresh_token', 'fdx_scopes', 'access_token_ttl', 'refresh_token_ttl'];
+export const EXTRA_CLIENT_METADATA = ['require_pkce', 'force_refresh_token', 'fdx_scopes', 'access_token_ttl', 'refresh_token_ttl', 'rate_limits'];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -51,6 +52,13 @@ export function validateClientMetadata(
         throw new errors.InvalidClientMetadata(`${key} must be a positive integer (seconds)`);
       }
       if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata(`${key} can only be set by the operator`);
+      return;
+    case 'rate_limits':
+      if (value !== undefined && !rateLimitsSchema.safeParse(value).success) {
+        throw new errors.InvalidClientMetadata('rate_limits must be an object of non-negative integers (requests per minute)');
+      }
+      // A registered client must not raise (nor set) its own allowances.
+      if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('rate_limits can only be set by the operator');
       return;
     default:
   }
