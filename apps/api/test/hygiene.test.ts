@@ -44,8 +44,19 @@ describe('rate limits on the embedded database', () => {
     expect((await api.get(`${api.url}/public/ready`, null)).status).toBe(200);
   });
 
+});
+
+describe.each(['sql', 'sql on PostgreSQL'] as const)('limits per customer and from the token claim (%s)', (source) => {
+  let api: TestApi | undefined;
+  let logLines: string[] = [];
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    logLines = [];
+  });
+
   it("limits one client's calls for one customer without touching its other customers", async () => {
-    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '10', RATE_LIMIT_PER_CUSTOMER: '3', RATE_LIMIT_PER_IP: '0' } });
+    api = await startApi({ source, logLines, env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '10', RATE_LIMIT_PER_CUSTOMER: '3', RATE_LIMIT_PER_IP: '0' } });
     const hammered = await api.token({ sub: 'cust-10001' });
     for (let i = 0; i < 3; i++) expect((await api.get('/accounts', hammered)).status).toBe(200);
     // Ten times over: every extra call refused, none of them spending the client's allowance of 10.
@@ -54,10 +65,13 @@ describe('rate limits on the embedded database', () => {
     for (let i = 0; i < 3; i++) expect((await api.get('/customers/current', other)).status).toBe(200);
     // Another client's tokens for the hammered customer have their own allowance.
     expect((await api.get('/accounts', await api.token({ sub: 'cust-10001', clientId: 'other-rp' }))).status).toBe(200);
+    // Logged once per key and window, not once per refusal.
+    const refusals = logLines.map((l) => JSON.parse(l) as { msg: string; rateLimitKey?: string }).filter((l) => l.msg === 'rate limit exceeded');
+    expect(refusals.map((l) => l.rateLimitKey)).toEqual(['customer:dev-rp|cust-10001']);
   });
 
   it("enforces the allowances the OP signed into the token (rl) over the API's defaults", async () => {
-    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '2', RATE_LIMIT_PER_CUSTOMER: '2', RATE_LIMIT_PER_IP: '0' } });
+    api = await startApi({ source, logLines, env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '2', RATE_LIMIT_PER_CUSTOMER: '2', RATE_LIMIT_PER_IP: '0' } });
     // Per minute in the claim, this API counts per hour (LIMITED): 1/min is 60 per window.
     const generous = await api.token({ clientId: 'plaid', rl: { api_per_minute: 0, api_per_customer_per_minute: 1 } });
     for (let i = 0; i < 60; i++) expect((await api.get('/accounts', generous)).status).toBe(200);

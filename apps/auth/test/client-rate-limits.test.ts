@@ -2,7 +2,6 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { basic, OAuthClient, tokenRequest, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
-import { loadAuthConfig } from '../src/config.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
 import { ClientLimits, clientKind } from '../src/security/client-limits.js';

@@ -2,6 +2,7 @@ import { conflictError, notFoundError, table, usageError, type Noun } from '@app
 import { AuditLog } from '../audit/audit.js';
 import { ClientExistsError, ClientStore, ClientValidationError, StaticClientError, type ClientSummary } from '../clients/client-store.js';
 import { GrantStore } from '../grants/grant-store.js';
+import { RATE_LIMIT_FIELDS, type ClientRateLimits } from '../security/client-limits.js';
 import type { OperatorDeps } from './deps.js';
 
 const storeOf = (deps: OperatorDeps) => new ClientStore(deps.database.db, deps.config.clients);
@@ -26,9 +27,29 @@ async function missing(deps: OperatorDeps, clientId: string): Promise<never> {
   throw notFoundError(`no client ${clientId}`);
 }
 
-const record = async (deps: OperatorDeps, type: 'client.created' | 'client.secret_rotated' | 'client.disabled' | 'client.enabled' | 'client.deleted', clientId: string, detail?: Record<string, unknown>) => {
+const record = async (deps: OperatorDeps, type: 'client.created' | 'client.rate_limits_set' | 'client.secret_rotated' | 'client.disabled' | 'client.enabled' | 'client.deleted', clientId: string, detail?: Record<string, unknown>) => {
   await new AuditLog(deps.database.db, deps.logger).record({ type, actor: 'cli', clientId, ...(detail ? { detail } : {}) });
 };
+
+/** `--token-per-minute 600` → { token_per_minute: 600 }: one option per field of `rate_limits`. */
+const RATE_LIMIT_OPTIONS = Object.fromEntries(RATE_LIMIT_FIELDS.map((f) => [f.replaceAll('_', '-'), { type: 'string' as const }]));
+const RATE_LIMIT_HELP = Object.fromEntries(RATE_LIMIT_FIELDS.map((f) => [f.replaceAll('_', '-'), `rate_limits.${f}: requests per minute, 0 = no limit (default: by kind)`]));
+
+function rateLimitsOf(options: Record<string, unknown>): ClientRateLimits {
+  const limits: Record<string, number> = {};
+  for (const field of RATE_LIMIT_FIELDS) {
+    const value = options[field.replaceAll('_', '-')];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !/^\d+$/.test(value)) throw usageError(`--${field.replaceAll('_', '-')} must be a whole number (0 = no limit)`);
+    limits[field] = Number(value);
+  }
+  return limits;
+}
+
+const describeLimits = (limits: ClientRateLimits) =>
+  Object.entries(limits)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || '(defaults for its kind)';
 
 const describeClient = (c: ClientSummary) =>
   [
@@ -40,6 +61,7 @@ const describeClient = (c: ClientSummary) =>
     `redirect_uris  ${c.redirectUris.join(' ')}`,
     `grant_types    ${c.grantTypes.join(' ')}`,
     `fdx_scopes     ${c.fdxScopes.join(' ')}`,
+    `rate_limits    ${describeLimits(c.rateLimits)}`,
     ...(c.createdAt ? [`created        ${c.createdAt}`] : []),
   ]
     .map((line) => line.trimEnd())
@@ -51,7 +73,7 @@ const withSecret = (r: { client: ClientSummary; secret?: string | undefined }) =
     : describeClient(r.client);
 
 export const clientsNoun: Noun<OperatorDeps> = {
-  summary: 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete',
+  summary: 'OAuth clients: add, list, show, rotate-secret, set-limits, disable, enable, delete',
   verbs: {
     add: {
       summary: 'add a client (its generated secret is printed once)',
@@ -64,6 +86,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'fdx-scope': { type: 'string', multiple: true },
         'grant-type': { type: 'string', multiple: true },
         scope: { type: 'string' },
+        ...RATE_LIMIT_OPTIONS,
       },
       optionHelp: {
         name: 'shown on the consent page (required)',
@@ -74,6 +97,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'fdx-scope': 'FDX scope added when a request names none (accounts:read, customers:read, transactions:read)',
         'grant-type': 'authorization_code, refresh_token (default both)',
         scope: 'scopes the client may ask for (default: all)',
+        ...RATE_LIMIT_HELP,
       },
       async run({ options }, deps) {
         const name = options.name as string | undefined;
@@ -90,6 +114,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
             fdxScopes: options['fdx-scope'] as string[] | undefined,
             grantTypes: options['grant-type'] as string[] | undefined,
             scope: options.scope as string | undefined,
+            rateLimits: rateLimitsOf(options),
           }),
         );
         await record(deps, 'client.created', added.client.clientId, { type: added.client.type });
@@ -124,6 +149,21 @@ export const clientsNoun: Noun<OperatorDeps> = {
         return { ...rotated.client, clientSecret: rotated.secret };
       },
       text: (r: ClientSummary & { clientSecret?: string }) => withSecret({ client: r, secret: r.clientSecret }),
+    },
+    'set-limits': {
+      summary: "set a client's own rate limits (requests per minute; the others keep their kind's defaults)",
+      args: ['client-id'],
+      options: { ...RATE_LIMIT_OPTIONS, reset: { type: 'boolean', default: false } },
+      optionHelp: { ...RATE_LIMIT_HELP, reset: 'forget its current limits first (back to the defaults for its kind)' },
+      async run({ args, options }, deps) {
+        const id = args['client-id']!;
+        const limits = rateLimitsOf(options);
+        if (Object.keys(limits).length === 0 && options.reset !== true) throw usageError(`give at least one of ${RATE_LIMIT_FIELDS.map((f) => `--${f.replaceAll('_', '-')}`).join(', ')}, or --reset`);
+        const client = (await translated(() => storeOf(deps).setRateLimits(id, limits, options.reset === true))) ?? (await missing(deps, id));
+        await record(deps, 'client.rate_limits_set', id, { rateLimits: client.rateLimits });
+        return client;
+      },
+      text: (c: ClientSummary) => `client ${c.clientId} rate_limits: ${describeLimits(c.rateLimits)}`,
     },
     disable: {
       summary: 'refuse a client at the authorization and token endpoints (invalid_client)',
