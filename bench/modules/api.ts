@@ -4,7 +4,7 @@ import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchModule } from '../lib/context.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
-import { rateCounterMicros } from '../lib/timing.js';
+import { rateCounterMicros, rateLimitCheckMicros } from '../lib/timing.js';
 
 const row = (name: string, bytes: number | undefined, r: LoadResult, vsBare: number | null) => ({
   case: name,
@@ -57,7 +57,12 @@ export const apiModule: BenchModule = {
       await withoutLimit.stop();
     }
     const database = await openApiDatabase({ dataDir, databaseUrl: undefined });
-    const [exactMicros, batchedMicros] = await (async () => [await rateCounterMicros(database.db, 2000, 0), await rateCounterMicros(database.db, 2000, 250)])().finally(() =>
+    const [exactMicros, batchedMicros, checkExactMicros, checkBatchedMicros] = await (async () => [
+      await rateCounterMicros(database.db, 2000, 0),
+      await rateCounterMicros(database.db, 2000, 250),
+      await rateLimitCheckMicros(database.db, 2000, 0),
+      await rateLimitCheckMicros(database.db, 2000, 250),
+    ])().finally(() =>
       database.close(),
     );
     const limited = rows[1]!;
@@ -69,7 +74,7 @@ export const apiModule: BenchModule = {
       notes: [
         'Target: authenticated API at least 0.6 of the bare route (req/s); p99 under 25 ms.',
         `CPU per request, bare ÷ API (the same ratio from the serving process's own CPU time, steadier than req/s on a shared machine): ${cpuRatios.join(', ') || 'n/a (no /proc)'}.`,
-        `Rate-limit counter per request, in-process on SQLite: ${batchedMicros} µs batched (RATE_LIMIT_SYNC_MS=250, the default) vs ${exactMicros} µs with one upsert per request (RATE_LIMIT_SYNC_MS=0); GET /accounts with limits / without = ${ratio(Number(limited['req/s']), unlimited.rps) ?? '–'} (req/s, separate runs: noisy).`,
+        `Rate-limit counter per request, in-process on SQLite: ${batchedMicros} µs batched (RATE_LIMIT_SYNC_MS=250, the default) vs ${exactMicros} µs with one upsert per request (RATE_LIMIT_SYNC_MS=0), counting ip + client keys (the check before per-customer limits); the whole check as it runs now (customer count read, then client + (client, customer) keys, 1,000 customers): ${checkBatchedMicros} µs batched vs ${checkExactMicros} µs exact; GET /accounts with limits / without = ${ratio(Number(limited['req/s']), unlimited.rps) ?? '–'} (req/s, separate runs: noisy).`,
         'Bare route: Express 5 sending the bytes the API answered, no auth, no database. API: JWT verification (RS256, cached JWKS), rate-limit counting (batched, as configured by default), SQLite queries, security headers, request logging at info to /dev/null.',
       ],
     };

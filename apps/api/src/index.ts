@@ -15,4 +15,5 @@ export type { ImportReport } from './import/report.js';
 export type { ImportRecord } from './import/records.js';
 export { INSTITUTION } from './demo/seed-data.js';
 export { createTokenVerifier, type AccessToken, type TokenVerifier } from './auth/verifier.js';
+export { rateLimit, type RateLimits } from './fdx/rate-limit.js';
 export { renderStatementPdf } from './pdf/statement-pdf.js';
