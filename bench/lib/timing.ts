@@ -41,7 +41,7 @@ export async function rateLimitCheckMicros(db: Database<ApiSchema>['db'], ms: nu
   const check = () =>
     new Promise<void>((resolve, reject) => {
       const token: AccessToken = { sub: `cust-${n++ % customers}`, scopes: new Set(), clientId: 'bench', jti: undefined, exp: undefined, rateLimits: undefined };
-      const next = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve());
+      const next = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('rate-limit check failed', { cause: err })) : resolve());
       Promise.resolve(afterToken(req as never, { locals: { token } } as never, next)).catch(reject);
     });
   const { meanMs } = await repeat(ms, check).finally(() => counter.close());
