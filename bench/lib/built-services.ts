@@ -41,6 +41,7 @@ export function apiEnv(port: number, dataDir: string, jwksUrl: string): Record<s
     API_AUDIENCE: AUDIENCE,
     JWKS_URI: jwksUrl,
     RATE_LIMIT_PER_CLIENT: UNLIMITED,
+    RATE_LIMIT_PER_CUSTOMER: UNLIMITED,
     RATE_LIMIT_PER_IP: UNLIMITED,
   };
 }
@@ -53,6 +54,8 @@ export function authEnv(port: number, dataDir: string): Record<string, string> {
     OIDC_CLIENTS: JSON.stringify([CHAIN_CLIENT]),
     RATE_LIMIT_TOKEN_PER_IP: UNLIMITED,
     RATE_LIMIT_TOKEN_PER_CLIENT: UNLIMITED,
+    RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: UNLIMITED,
+    RATE_LIMIT_REFRESH_PER_GRANT: UNLIMITED,
   };
 }
 
