@@ -69,6 +69,14 @@ export class RateCounter {
     return Math.max(1, Math.ceil((this.windowOf(now) + this.windowMs - now) / 1000));
   }
 
+  /**
+   * Keys this instance holds in memory (batched mode): only those of the window being counted,
+   * so a key per customer or per grant costs memory for one window, not for ever.
+   */
+  get keysInMemory(): number {
+    return new Set([...this.shared.keys(), ...this.pending.keys()]).size;
+  }
+
   /** True when every hit is one upsert (`syncMs` 0): counts are exact across instances. */
   get exact(): boolean {
     return this.syncMs === 0;
