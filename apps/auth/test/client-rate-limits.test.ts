@@ -27,6 +27,9 @@ const LIMITED = {
   rate_limits: { token_per_minute: 3, refresh_per_grant_per_minute: 2, api_per_minute: 1200, api_per_customer_per_minute: 0 },
 };
 
+/** A configured client that sends its secret in the body (client_secret_post). */
+const POSTING = { ...AGGREGATOR, client_id: 'posting-rp', client_name: 'Posting', token_endpoint_auth_method: 'client_secret_post' };
+
 /** Waits for the start of the next fixed window. */
 const nextWindow = (windowMs: number) => new Promise((r) => setTimeout(r, windowMs - (Date.now() % windowMs) + 20));
 
@@ -41,7 +44,7 @@ describe.each(ENGINES)('limits per client, per kind and per grant on %s', (engin
   beforeAll(async () => {
     store = await createTestStore(engine);
     auth = await startTestAuth(store, {
-      OIDC_CLIENTS: JSON.stringify([AGGREGATOR, LIMITED, PUBLIC_CLIENT]),
+      OIDC_CLIENTS: JSON.stringify([AGGREGATOR, LIMITED, POSTING, PUBLIC_CLIENT]),
       REGISTRATION_INITIAL_ACCESS_TOKEN: IAT,
       // Exact counters: every count is in the table before its answer leaves.
       RATE_LIMIT_SYNC_MS: '0',
@@ -114,9 +117,13 @@ describe.each(ENGINES)('limits per client, per kind and per grant on %s', (engin
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     // The aggregator's requests are not counted for the address it shares (RATE_LIMIT_TOKEN_PER_IP is 3)…
     for (let i = 0; i < 5; i++) expect((await refresh(auth.issuer, AGGREGATOR, 'nope')).status).toBe(400);
-    // …requests in which no client authenticated are.
+    // …every other request is: a client authenticated in the body (its allowance cannot be checked
+    // before oidc-provider reads the body), and requests in which no client authenticated.
+    const posted = await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: 'nope', client_id: POSTING.client_id, client_secret: POSTING.client_secret }, null);
+    expect(posted.status).toBe(400);
+    expect(posted.body.error).toBe('invalid_grant');
     const anonymous = async () => (await tokenRequest(auth.issuer, { grant_type: 'refresh_token', refresh_token: 'nope' }, null)).status;
-    expect([await anonymous(), await anonymous(), await anonymous()]).not.toContain(429);
+    expect([await anonymous(), await anonymous()]).not.toContain(429);
     expect(await anonymous()).toBe(429);
   });
 

@@ -12,11 +12,11 @@ import { TooManyRequests } from './too-many-requests.js';
  * token_rate_limit, batched every RATE_LIMIT_SYNC_MS; 0: exact); 429 + Retry-After.
  * A client's allowance (ClientLimits: its `rate_limits`, else its kind's default) counts only
  * the requests in which it authenticated, so requests with a wrong secret in its client_id never
- * spend it; a request claiming a client whose allowance is spent is refused. Every other request
- * counts for its IP — but not those of an authenticated confidential client, and a request with
- * HTTP Basic credentials is not refused for its IP: an aggregator sends all its customers'
- * refreshes from a few addresses, its own allowance already bounds them, and wrong secrets are
- * throttled per IP by clientAuthThrottle.
+ * spend it; a request naming (HTTP Basic) a client whose allowance is spent is refused. A request
+ * in which a client authenticated with HTTP Basic (client_secret_basic, what Plaid uses) is
+ * neither counted nor refused for its IP: an aggregator sends all its customers' refreshes from a
+ * few addresses, its own allowance bounds them, and wrong secrets are throttled per IP by
+ * clientAuthThrottle. Every other request counts for its IP.
  */
 export function tokenRateLimit(counter: RateCounter, config: Pick<AuthConfig, 'rateLimits'>, limits: ClientLimits, audit: AuditLog): RequestHandler {
   const { tokenPerIp } = config.rateLimits;
@@ -47,7 +47,9 @@ export function tokenRateLimit(counter: RateCounter, config: Pick<AuthConfig, 'r
         const limit = limits.tokenPerWindow(outcome.client);
         allowance.set(outcome.clientId, limit);
         if (limit > 0) keys.push(`client:${outcome.clientId}`);
-        if (outcome.client.clientAuthMethod === 'none') keys.push(ipKey);
+        // Only the allowance of a client named in HTTP Basic is checked before the work (the body is
+        // oidc-provider's to parse): other clients' requests keep counting for their address too.
+        if (clientId === undefined) keys.push(ipKey);
       } else {
         keys.push(ipKey);
       }
