@@ -117,7 +117,6 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
     const audit = new AuditLog(database.db, logger);
-    // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
     const tokenCounter = createRateCounter(database.db, {
       table: 'token_rate_limit',
@@ -125,7 +124,9 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
+    // Refreshes per grant count in the token counters, checked by every provider the key ring builds.
     const refreshAllowance = refreshGrantLimit(tokenCounter, new ClientLimits(config), audit);
+    // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
       load: () => keyRing.load(),
