@@ -72,8 +72,18 @@ beforeAll(async () => {
     secrets,
     env: {
       // Above the 10 parallel sign-ins of one customer below: reserve-then-verify counts sign-ins in
-      // flight against the lockout until they succeed.
-      auth: { LOGIN_LOCKOUT_THRESHOLD: '10', RATE_LIMIT_LOGIN_PER_IP: '10000', RATE_LIMIT_LOGIN_PER_ACCOUNT: '10000', RATE_LIMIT_TOKEN_PER_IP: '10000', RATE_LIMIT_TOKEN_PER_CLIENT: '10000' },
+      // flight against the lockout until they succeed. Every user is the one demo customer and the
+      // key-rotation test refreshes each grant in a tight loop: no per-grant or per-customer limits
+      // (e2e/rate-limits.test.ts tests those).
+      auth: {
+        LOGIN_LOCKOUT_THRESHOLD: '10',
+        RATE_LIMIT_LOGIN_PER_IP: '10000',
+        RATE_LIMIT_LOGIN_PER_ACCOUNT: '10000',
+        RATE_LIMIT_TOKEN_PER_IP: '10000',
+        RATE_LIMIT_TOKEN_PER_CLIENT: '10000',
+        RATE_LIMIT_REFRESH_PER_GRANT: '0',
+        RATE_LIMIT_API_PER_CUSTOMER: '0',
+      },
       // Refetch the JWKS on an unknown kid after at most 1 s (the default 30 s guards against kid floods).
       api: { JWKS_COOLDOWN_SECONDS: '1' },
     },

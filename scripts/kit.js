@@ -14,7 +14,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
  */
 const NOUNS = {
   customers: ['auth', "the OP's local customers (sign-in, block, lockout)"],
-  clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete'],
+  clients: ['auth', 'OAuth clients: add, list, show, rotate-secret, set-limits, disable, enable, delete'],
   grants: ['auth', "customers' grants to clients: list, revoke"],
   consents: ['auth', "customers' consents to clients: list, show, revoke"],
   audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],

@@ -46,6 +46,7 @@ export function apiEnv(port: number, dataDir: string, jwksUrl: string, consentFe
     OP_INTERNAL_URL: consentFeed.url,
     INTERNAL_SECRET: consentFeed.secret,
     RATE_LIMIT_PER_CLIENT: UNLIMITED,
+    RATE_LIMIT_PER_CUSTOMER: UNLIMITED,
     RATE_LIMIT_PER_IP: UNLIMITED,
   };
 }
@@ -58,6 +59,8 @@ export function authEnv(port: number, dataDir: string): Record<string, string> {
     OIDC_CLIENTS: JSON.stringify([CHAIN_CLIENT]),
     RATE_LIMIT_TOKEN_PER_IP: UNLIMITED,
     RATE_LIMIT_TOKEN_PER_CLIENT: UNLIMITED,
+    RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: UNLIMITED,
+    RATE_LIMIT_REFRESH_PER_GRANT: UNLIMITED,
   };
 }
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { ConsentRevocations, createOpClient, customerDataFor, SqlDataSource, type ApiSchema, type FdxDataSource } from '@apps/api';
+import { ConsentRevocations, createOpClient, customerDataFor, rateLimit, SqlDataSource, type AccessToken, type ApiSchema, type FdxDataSource } from '@apps/api';
 import { createLogger, RateCounter, type Database } from '@apps/shared';
 import { startOpConsents } from '@kit/harness/op-consents';
 
@@ -66,4 +66,28 @@ export async function consentCheckMicros(db: Database<ApiSchema>['db'], ms: numb
   } finally {
     await op.close();
   }
+}
+
+/**
+ * Mean µs of the API's whole rate-limit check for one request with a verified token, as the
+ * router runs it: the customer's count read (refusal before counting), then one hit on the
+ * client and (client, customer) keys, over `customers` customers of one client. Compare with
+ * rateCounterMicros (one hit on two keys, the check before per-customer limits); `perCustomer:
+ * false` times the same middleware with the per-customer limit off (client key only).
+ */
+export async function rateLimitCheckMicros(db: Database<ApiSchema>['db'], ms: number, syncMs: number, options: { customers?: number; perCustomer?: boolean } = {}): Promise<number> {
+  const customers = options.customers ?? 1000;
+  const counter = new RateCounter(db, { windowMs: 60_000, syncMs });
+  const perCustomer = options.perCustomer === false ? 0 : 1e9;
+  const { afterToken } = rateLimit({ limits: { windowMs: 60_000, perClient: 1e9, perCustomer, perIp: 0 }, counter, now: Date.now });
+  const req = { ip: '127.0.0.1' };
+  let n = 0;
+  const check = () =>
+    new Promise<void>((resolve, reject) => {
+      const token: AccessToken = { sub: `cust-${n++ % customers}`, scopes: new Set(), clientId: 'bench', jti: undefined, exp: undefined, rateLimits: undefined, certificateThumbprint: undefined, consentId: undefined, accountIds: undefined };
+      const next = (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error('rate-limit check failed', { cause: err })) : resolve());
+      Promise.resolve(afterToken(req as never, { locals: { token } } as never, next)).catch(reject);
+    });
+  const { meanMs } = await repeat(ms, check).finally(() => counter.close());
+  return Math.round(meanMs * 10_000) / 10;
 }

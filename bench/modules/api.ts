@@ -4,7 +4,7 @@ import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchModule } from '../lib/context.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
-import { consentCheckMicros, rateCounterMicros } from '../lib/timing.js';
+import { consentCheckMicros, rateCounterMicros, rateLimitCheckMicros } from '../lib/timing.js';
 
 const row = (name: string, bytes: number | undefined, r: LoadResult, vsBare: number | null) => ({
   case: name,
@@ -75,8 +75,14 @@ export const apiModule: BenchModule = {
       await withoutLimit.stop();
     }
     const database = await openApiDatabase({ dataDir, databaseUrl: undefined });
-    const [exactMicros, batchedMicros, consentMicros] = await (async () =>
-      [await rateCounterMicros(database.db, 2000, 0), await rateCounterMicros(database.db, 2000, 250), await consentCheckMicros(database.db, 4000, 10_000)] as const)().finally(() =>
+    const [exactMicros, batchedMicros, checkExactMicros, checkBatchedMicros, consentMicros] = await (async () =>
+      [
+        await rateCounterMicros(database.db, 2000, 0),
+        await rateCounterMicros(database.db, 2000, 250),
+        await rateLimitCheckMicros(database.db, 2000, 0),
+        await rateLimitCheckMicros(database.db, 2000, 250),
+        await consentCheckMicros(database.db, 4000, 10_000),
+      ] as const)().finally(() =>
       database.close(),
     );
     const limited = rows[1]!;
@@ -88,9 +94,9 @@ export const apiModule: BenchModule = {
       notes: [
         'Target: authenticated API at least 0.6 of the bare route (req/s); p99 under 25 ms.',
         `CPU per request, bare ÷ API (the same ratio from the serving process's own CPU time, steadier than req/s on a shared machine): ${cpuRatios.join(', ') || 'n/a (no /proc)'}.`,
-        `Rate-limit counter per request, in-process on SQLite: ${batchedMicros} µs batched (RATE_LIMIT_SYNC_MS=250, the default) vs ${exactMicros} µs with one upsert per request (RATE_LIMIT_SYNC_MS=0); GET /accounts with limits / without = ${ratio(Number(limited['req/s']), unlimited.rps) ?? '–'} (req/s, separate runs: noisy).`,
+        `Rate-limit counter per request, in-process on SQLite: ${batchedMicros} µs batched (RATE_LIMIT_SYNC_MS=250, the default) vs ${exactMicros} µs with one upsert per request (RATE_LIMIT_SYNC_MS=0), counting ip + client keys (the check before per-customer limits); the whole check as it runs now (customer count read, then client + (client, customer) keys, 1,000 customers): ${checkBatchedMicros} µs batched vs ${checkExactMicros} µs exact; GET /accounts with limits / without = ${ratio(Number(limited['req/s']), unlimited.rps) ?? '–'} (req/s, separate runs: noisy).`,
         `Consent checks on GET /accounts (the ended-consents lookup, 10,000 ended consents known, and the account selection of a token naming all the customer's accounts), CPU per request, consent token vs a token without consent claims, two alternating pairs of loads: ${consentCost} (target ≤ 10 %; separate loads on a shared machine, noisy). The checks alone, in-process over an in-memory account list (20 alternating rounds): ${consentMicros.legacy} µs without consent claims, ${consentMicros.consent} µs with them (+${Math.round((consentMicros.consent - consentMicros.legacy) * 10) / 10} µs per request).`,
-        "Bare route: Express 5 sending the bytes the API answered, no auth, no database. API: JWT verification (RS256, cached JWKS), rate-limit counting (batched, as configured by default), the consent checks (a token with fdxConsentId and account_ids; the ended-consents set polled from an OP stand-in's feed), SQLite queries, security headers, request logging at info to /dev/null.",
+        "Bare route: Express 5 sending the bytes the API answered, no auth, no database. API: JWT verification (RS256, cached JWKS), rate-limit counting (batched, as configured by default; per client and per (client, customer)), the consent checks (a token with fdxConsentId and account_ids; the ended-consents set polled from an OP stand-in's feed), SQLite queries, security headers, request logging at info to /dev/null.",
       ],
     };
     return [section];

@@ -8,7 +8,7 @@ import { FDX, startApiTarget } from '../lib/api-target.js';
 import type { BenchModule } from '../lib/context.js';
 import { load, type LoadResult } from '../lib/load.js';
 import { ratio, type Section } from '../lib/report.js';
-import { rateCounterMicros } from '../lib/timing.js';
+import { rateCounterMicros, rateLimitCheckMicros } from '../lib/timing.js';
 
 /** The API on PostgreSQL (a throwaway database on PG_TEST_URL's server), with and without the shared rate-limit counter. */
 export const postgresModule: BenchModule = {
@@ -24,7 +24,12 @@ export const postgresModule: BenchModule = {
     try {
       const database = await openApiDatabase({ dataDir, databaseUrl: temp.url });
       await seed(database.db);
-      const [exactMicros, batchedMicros] = await (async () => [await rateCounterMicros(database.db, 2000, 0), await rateCounterMicros(database.db, 2000, 250)])().finally(() =>
+      const [exactMicros, batchedMicros, checkExactMicros, checkBatchedMicros] = await (async () => [
+      await rateCounterMicros(database.db, 2000, 0),
+      await rateCounterMicros(database.db, 2000, 250),
+      await rateLimitCheckMicros(database.db, 2000, 0),
+      await rateLimitCheckMicros(database.db, 2000, 250),
+    ])().finally(() =>
         database.close(),
       );
       const page = transactionsPagePath();
@@ -52,7 +57,7 @@ export const postgresModule: BenchModule = {
         columns: ['case', 'req/s', 'p50 ms', 'p99 ms', 'failures'],
         rows,
         notes: [
-          `Rate-limit counter (shared by all instances, unlogged table), per request in-process: ${batchedMicros} µs batched (default, one upsert per 250 ms) vs ${exactMicros} µs with one upsert (one round trip) per request; GET /accounts with / without = ${ratio(on, off) ?? '–'} (req/s). Pool of 10 connections, server on loopback.`,
+          `Rate-limit counter (shared by all instances, unlogged table), per request in-process: ${batchedMicros} µs batched (default, one upsert per 250 ms) vs ${exactMicros} µs with one upsert (one round trip) per request, counting ip + client keys (the check before per-customer limits); the whole check as it runs now (customer count read, then client + (client, customer) keys, 1,000 customers): ${checkBatchedMicros} µs batched vs ${checkExactMicros} µs exact (a read and an upsert); GET /accounts with / without = ${ratio(on, off) ?? '–'} (req/s). Pool of 10 connections, server on loopback.`,
         ],
       };
       return [section];

@@ -49,6 +49,7 @@ const config = loadApiConfig({
   ...(process.env.BENCH_DATABASE_URL ? { DATABASE_URL: process.env.BENCH_DATABASE_URL } : {}),
   // Limits far above the load, so the counter is paid for on every request but never trips.
   RATE_LIMIT_PER_CLIENT: limited ? '1000000000' : '0',
+  RATE_LIMIT_PER_CUSTOMER: limited ? '1000000000' : '0',
   RATE_LIMIT_PER_IP: limited ? '1000000000' : '0',
   ...(process.env.BENCH_RATE_LIMIT_SYNC_MS ? { RATE_LIMIT_SYNC_MS: process.env.BENCH_RATE_LIMIT_SYNC_MS } : {}),
 });

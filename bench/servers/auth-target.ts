@@ -32,6 +32,8 @@ const config = loadAuthConfig({
   // (oidc-provider's in-memory adapter is an LRU that can drop the session: the driver signs in again.)
   RATE_LIMIT_TOKEN_PER_IP: '1000000000',
   RATE_LIMIT_TOKEN_PER_CLIENT: '1000000000',
+  RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: '1000000000',
+  RATE_LIMIT_REFRESH_PER_GRANT: '1000000000',
   RATE_LIMIT_LOGIN_PER_IP: '1000000000',
   RATE_LIMIT_LOGIN_PER_ACCOUNT: '1000000000',
   // Codes are made in a batch before they are exchanged.

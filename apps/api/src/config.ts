@@ -21,7 +21,10 @@ const schema = z
     SEED_ON_START: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
     INSTITUTION_NAME: z.string().trim().min(1).default('Open Finance Demo Bank'),
     RATE_LIMIT_WINDOW_SECONDS: envInt(60, 1, 3600),
+    // Per window, for tokens without the OP's `rl` claim (which sets both per client): 0 disables.
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
+    RATE_LIMIT_PER_CUSTOMER: envInt(600, 0),
+    // Requests whose token failed, per address.
     RATE_LIMIT_PER_IP: envInt(6000, 0),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     // Whose X-Client-Cert header (the mTLS client certificate Caddy passes on) is believed.
@@ -57,6 +60,7 @@ const schema = z
     rateLimit: {
       windowMs: e.RATE_LIMIT_WINDOW_SECONDS * 1000,
       perClient: e.RATE_LIMIT_PER_CLIENT,
+      perCustomer: e.RATE_LIMIT_PER_CUSTOMER,
       perIp: e.RATE_LIMIT_PER_IP,
       syncMs: e.RATE_LIMIT_SYNC_MS,
     },

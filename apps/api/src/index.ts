@@ -18,4 +18,5 @@ export { createTokenVerifier, type AccessToken, type TokenVerifier } from './aut
 export { ConsentRevocations, type EndedConsents } from './consent/revocations.js';
 export { createOpClient } from './consent/op-client.js';
 export { customerDataFor } from './consent/selected-accounts.js';
+export { rateLimit, type RateLimits } from './fdx/rate-limit.js';
 export { renderStatementPdf } from './pdf/statement-pdf.js';

@@ -75,15 +75,13 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
     });
   const resourceMetadataUrl = `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
   const now = deps.now ?? Date.now;
-  const limits = config.rateLimit;
-  const limiter =
-    limits.perClient > 0 || limits.perIp > 0
-      ? rateLimit({
-          limits,
-          now,
-          counter: deps.rateCounter ?? createApiRateCounter(config, deps, 0),
-        })
-      : undefined;
+  // Always on: a token's `rl` claim may set limits even when the API's defaults are 0.
+  const limiter = rateLimit({
+    limits: config.rateLimit,
+    now,
+    counter: deps.rateCounter ?? createApiRateCounter(config, deps, 0),
+    logger: deps.logger,
+  });
 
   const app = express();
   app.disable('x-powered-by');

@@ -32,15 +32,58 @@ describe('rate limits on the embedded database', () => {
     expect((await api.get('/accounts', other)).status).toBe(200);
   });
 
-  it('limits a caller address, counting requests with bad tokens too', async () => {
-    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '0', RATE_LIMIT_PER_IP: '4' } });
+  it('limits a caller address by its requests with bad tokens; valid tokens count for their client instead', async () => {
+    api = await startApi({ env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '0', RATE_LIMIT_PER_CUSTOMER: '0', RATE_LIMIT_PER_IP: '4' } });
     for (let i = 0; i < 2; i++) expect((await api.get('/accounts', 'not-a-jwt')).status).toBe(401);
-    expect((await api.get('/accounts', await api.token())).status).toBe(200);
-    expect((await api.get('/accounts', await api.token({ clientId: 'other-rp' }))).status).toBe(200);
+    // An aggregator sends every customer's calls from a few addresses: its valid tokens never spend the address's allowance.
+    for (let i = 0; i < 5; i++) expect((await api.get('/accounts', await api.token({ clientId: 'other-rp' }))).status).toBe(200);
+    for (let i = 0; i < 2; i++) expect((await api.get('/accounts', 'not-a-jwt')).status).toBe(401);
     await expectTooMany(await api.get('/accounts', 'not-a-jwt'));
-    await expectTooMany(await api.get('/accounts', await api.token({ clientId: 'third-rp' })));
+    expect((await api.get('/accounts', await api.token({ clientId: 'third-rp' }))).status).toBe(200);
     // Health checks are not FDX calls and stay reachable for the load balancer.
     expect((await api.get(`${api.url}/public/ready`, null)).status).toBe(200);
+  });
+
+});
+
+describe.each(['sql', 'sql on PostgreSQL'] as const)('limits per customer and from the token claim (%s)', (source) => {
+  let api: TestApi | undefined;
+  let logLines: string[] = [];
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    logLines = [];
+  });
+
+  it("limits one client's calls for one customer without touching its other customers", async () => {
+    api = await startApi({ source, logLines, env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '10', RATE_LIMIT_PER_CUSTOMER: '3', RATE_LIMIT_PER_IP: '0' } });
+    const hammered = await api.token({ sub: 'cust-10001' });
+    for (let i = 0; i < 3; i++) expect((await api.get('/accounts', hammered)).status).toBe(200);
+    // Ten times over: every extra call refused, none of them spending the client's allowance of 10.
+    for (let i = 0; i < 27; i++) await expectTooMany(await api.get('/accounts', hammered));
+    const other = await api.token({ sub: 'cust-10002' });
+    for (let i = 0; i < 3; i++) expect((await api.get('/customers/current', other)).status).toBe(200);
+    // Another client's tokens for the hammered customer have their own allowance.
+    expect((await api.get('/accounts', await api.token({ sub: 'cust-10001', clientId: 'other-rp' }))).status).toBe(200);
+    // Logged once per key and window, not once per refusal.
+    const refusals = logLines.map((l) => JSON.parse(l) as { msg: string; rateLimitKey?: string }).filter((l) => l.msg === 'rate limit exceeded');
+    expect(refusals.map((l) => l.rateLimitKey)).toEqual(['customer:dev-rp|cust-10001']);
+  });
+
+  it("enforces the allowances the OP signed into the token (rl) over the API's defaults", async () => {
+    api = await startApi({ source, logLines, env: { ...LIMITED, RATE_LIMIT_PER_CLIENT: '2', RATE_LIMIT_PER_CUSTOMER: '2', RATE_LIMIT_PER_IP: '0' } });
+    // Per minute in the claim, this API counts per hour (LIMITED): 1/min is 60 per window.
+    const generous = await api.token({ clientId: 'plaid', rl: { api_per_minute: 0, api_per_customer_per_minute: 1 } });
+    for (let i = 0; i < 60; i++) expect((await api.get('/accounts', generous)).status).toBe(200);
+    await expectTooMany(await api.get('/accounts', generous));
+    // api_per_minute 0: no limit for the client, so its other customers go on.
+    for (let i = 0; i < 5; i++) {
+      expect((await api.get('/accounts', await api.token({ clientId: 'plaid', sub: `cust-1000${2 + (i % 2)}`, rl: { api_per_minute: 0, api_per_customer_per_minute: 1 } }))).status).toBe(200);
+    }
+    // A malformed claim falls back to the API's defaults (2 per client here).
+    const odd = await api.token({ clientId: 'odd-rp', rl: { api_per_minute: -1, api_per_customer_per_minute: 'lots' } });
+    for (let i = 0; i < 2; i++) expect((await api.get('/accounts', odd)).status).toBe(200);
+    await expectTooMany(await api.get('/accounts', odd));
   });
 });
 

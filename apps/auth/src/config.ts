@@ -70,7 +70,17 @@ const schema = z
     RATE_LIMIT_LOGIN_PER_IP: envInt(30, 1),
     RATE_LIMIT_LOGIN_PER_ACCOUNT: envInt(10, 1),
     RATE_LIMIT_TOKEN_PER_IP: envInt(300, 1),
+    // Per client and window, for clients without `rate_limits` metadata (docs/deploying.md, "Sizing"):
+    // registered and public clients get the tight defaults, confidential clients the operator
+    // configured (static or `pnpm kit clients add`) the *_OPERATOR_CLIENT ones; 0: no limit.
     RATE_LIMIT_TOKEN_PER_CLIENT: envInt(300, 1),
+    RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: envInt(15_000, 0),
+    // refresh_token grants of one grant (one customer's connection to one client), every client.
+    RATE_LIMIT_REFRESH_PER_GRANT: envInt(10, 0),
+    // What the OP writes in access tokens' `rl` claim, for the API to enforce.
+    RATE_LIMIT_API_PER_CLIENT: envInt(3000, 0),
+    RATE_LIMIT_API_PER_OPERATOR_CLIENT: envInt(90_000, 0),
+    RATE_LIMIT_API_PER_CUSTOMER: envInt(600, 0),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     // Failed client authentication (401 at /token, revocation, introspection, /reg/:id) per window.
     CLIENT_AUTH_FAILURES_PER_WINDOW: envInt(10, 1),
@@ -218,6 +228,11 @@ const schema = z
         loginPerAccount: e.RATE_LIMIT_LOGIN_PER_ACCOUNT,
         tokenPerIp: e.RATE_LIMIT_TOKEN_PER_IP,
         tokenPerClient: e.RATE_LIMIT_TOKEN_PER_CLIENT,
+        tokenPerOperatorClient: e.RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT,
+        refreshPerGrant: e.RATE_LIMIT_REFRESH_PER_GRANT,
+        apiPerClient: e.RATE_LIMIT_API_PER_CLIENT,
+        apiPerOperatorClient: e.RATE_LIMIT_API_PER_OPERATOR_CLIENT,
+        apiPerCustomer: e.RATE_LIMIT_API_PER_CUSTOMER,
         tokenSyncMs: e.RATE_LIMIT_SYNC_MS,
         clientAuthFailuresPerClientIp: e.CLIENT_AUTH_FAILURES_PER_WINDOW,
         clientAuthFailuresPerIp: e.CLIENT_AUTH_FAILURES_PER_IP,

@@ -35,6 +35,8 @@ import { LoginGuard } from './security/login-guard.js';
 import { basicClientId, registrationClientId } from './security/claimed-client.js';
 import { clientAuthThrottle } from './security/client-auth-throttle.js';
 import { settleClientAuthentication } from './security/client-auth-outcome.js';
+import { ClientLimits } from './security/client-limits.js';
+import { refreshGrantLimit } from './security/refresh-grant-limit.js';
 import { tokenRateLimit } from './security/token-rate-limit.js';
 import { PUBLIC_DIR } from './views.js';
 import { HttpAccountCatalog, type AccountCatalog } from './consents/account-catalog.js';
@@ -114,7 +116,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
     }),
   );
   const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
-  app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, audit));
+  app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, new ClientLimits(config), audit));
   app.post('/token/introspection', failedClientAuth('introspection', basicClientId));
   app.post('/token/revocation', failedClientAuth('revocation', basicClientId));
   app.all('/reg/:id', failedClientAuth('registration', registrationClientId));
@@ -160,12 +162,21 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const endings = new ConsentEndings(consents, audit);
     const tokenConsents = new TokenConsents(consents);
     const catalog = new HttpAccountCatalog(config.apiInternalUrl, config.internalSecret, config.accountCatalogTimeoutSeconds * 1000);
+    // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
+    const tokenCounter = createRateCounter(database.db, {
+      table: 'token_rate_limit',
+      windowMs: config.rateLimits.windowSeconds * 1000,
+      syncMs: config.rateLimits.tokenSyncMs,
+      logger,
+    });
+    // Refreshes per grant count in the token counters, checked by every provider the key ring builds.
+    const refreshAllowance = refreshGrantLimit(tokenCounter, new ClientLimits(config), audit);
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
       load: () => keyRing.load(),
       build: (keys) => {
-        const built = createProvider(config, { db: database.db, customers, keys, logger, tokenConsents, memoryAdapter: options.memoryAdapter });
+        const built = createProvider(config, { db: database.db, customers, keys, logger, tokenConsents, memoryAdapter: options.memoryAdapter, refreshAllowance });
         wireProviderEvents(built, audit, logger);
         wireConsentHooks(built, { endings, keys, issuer: config.issuer, logger });
         built.use(settleClientAuthentication(logger));
@@ -175,13 +186,6 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       logger,
     });
     const { provider } = providers;
-    // Batched every RATE_LIMIT_SYNC_MS (0: one upsert per request); login attempts are counted exactly by the LoginGuard.
-    const tokenCounter = createRateCounter(database.db, {
-      table: 'token_rate_limit',
-      windowMs: config.rateLimits.windowSeconds * 1000,
-      syncMs: config.rateLimits.tokenSyncMs,
-      logger,
-    });
     // Exact when RATE_LIMIT_SYNC_MS is 0, else batched like the token counters (see README).
     const clientAuthFailures = createRateCounter(database.db, {
       table: 'client_auth_failure',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwt } from 'jose';
 import { basic, OAuthClient, TEST_CLIENT, tokenRequest } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
@@ -116,6 +117,30 @@ describe.each(ENGINES)('pnpm kit clients on %s', (engine) => {
     const rotate = await kit('clients', 'rotate-secret', client.clientId);
     expect(rotate.code).toBe(2);
     expect(rotate.stderr).toContain('is public');
+  });
+
+  it('sets a client’s own rate limits, which its next access token carries for the API', async () => {
+    const added = await kit('clients', 'add', '--name', 'Plaid-like', '--redirect-uri', REDIRECT, '--api-per-customer-per-minute', '120', '--json');
+    expect(added.code).toBe(0);
+    const client = json<Added & { rateLimits: Record<string, number> }>(added);
+    expect(client.rateLimits).toEqual({ api_per_customer_per_minute: 120 });
+    const credentials = { client_id: client.clientId, client_secret: client.clientSecret! };
+    // An operator-added confidential client: the operator defaults for what it does not set.
+    expect(decodeJwt((await signIn(credentials)).body.access_token).rl).toEqual({ api_per_minute: 90_000, api_per_customer_per_minute: 120 });
+
+    const set = await kit('clients', 'set-limits', client.clientId, '--api-per-minute', '0', '--token-per-minute', '20000');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('rate_limits: token_per_minute=20000 api_per_minute=0 api_per_customer_per_minute=120');
+    // The running OP reads the new metadata at once (no restart).
+    expect(decodeJwt((await signIn(credentials)).body.access_token).rl).toEqual({ api_per_minute: 0, api_per_customer_per_minute: 120 });
+
+    const reset = await kit('clients', 'set-limits', client.clientId, '--reset', '--json');
+    expect(json<{ rateLimits: Record<string, number> }>(reset).rateLimits).toEqual({});
+    expect((await kit('clients', 'set-limits', client.clientId, '--api-per-minute', 'lots')).code).toBe(2);
+    expect((await kit('clients', 'set-limits', client.clientId)).code).toBe(2);
+    expect((await kit('clients', 'set-limits', 'test-rp', '--api-per-minute', '1')).code).toBe(4);
+    const shown = await kit('clients', 'show', client.clientId);
+    expect(shown.stdout).toContain('rate_limits    (defaults for its kind)');
   });
 
   it('rotates a secret: the old one is refused, the new one works', async () => {

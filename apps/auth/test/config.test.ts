@@ -53,6 +53,15 @@ describe('auth configuration', () => {
     expect(problems.join('\n')).toContain('OIDC_CLIENTS[1].redirect_uris[0]');
   });
 
+  it("takes a client's rate_limits (per minute, 0 = none) and names a bad one", () => {
+    const client = { client_id: 'plaid', client_secret: 'x'.repeat(32), redirect_uris: ['https://a.example/cb'] };
+    const ok = loadAuthConfig({ ...noFile, OIDC_CLIENTS: JSON.stringify([{ ...client, rate_limits: { token_per_minute: 0, api_per_customer_per_minute: 120 } }]) });
+    expect(ok.clients[0]!.rate_limits).toEqual({ token_per_minute: 0, api_per_customer_per_minute: 120 });
+    for (const rateLimits of [{ token_per_minute: -1 }, { api_per_minute: 1.5 }, { per_hour: 10 }]) {
+      expect(problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify([{ ...client, rate_limits: rateLimits }]) }).join('\n')).toContain('OIDC_CLIENTS[0].rate_limits');
+    }
+  });
+
   it('refuses require_pkce: false for a public client', () => {
     const clients = [{ client_id: 'spa', redirect_uris: ['https://a.example/cb'], require_pkce: false }];
     expect(problemsOf({ ...noFile, OIDC_CLIENTS: JSON.stringify(clients) }).join('\n')).toMatch(/OIDC_CLIENTS\[0\]\.require_pkce: public clients/);

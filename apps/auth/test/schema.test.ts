@@ -102,7 +102,7 @@ describe.each(ENGINES)('the OP schema on %s', (engine) => {
 
     const config = {
       lockout: { threshold: 2, windowSeconds: 900 },
-      rateLimits: { windowSeconds: 60, loginPerIp: 30, loginPerAccount: 10, tokenPerIp: 300, tokenPerClient: 300, tokenSyncMs: 0, clientAuthFailuresPerClientIp: 10, clientAuthFailuresPerIp: 30 },
+      rateLimits: { windowSeconds: 60, loginPerIp: 30, loginPerAccount: 10, tokenPerIp: 300, tokenPerClient: 300, tokenPerOperatorClient: 15000, refreshPerGrant: 10, apiPerClient: 3000, apiPerOperatorClient: 90000, apiPerCustomer: 600, tokenSyncMs: 0, clientAuthFailuresPerClientIp: 10, clientAuthFailuresPerIp: 30 },
     };
     const guard = new LoginGuard(database.db, config, createLogger({ name: 'auth', level: 'silent' }));
     expect(await guard.admit('192.0.2.1', 'user2@example.test')).toEqual({ locksOnFailure: false });

@@ -26,7 +26,7 @@ describe.each(ENGINES)('login lockout and rate limits on %s (shared by instances
   beforeAll(async () => {
     store = await createTestStore(engine);
     // RATE_LIMIT_SYNC_MS=0: token counters exact across instances (the batched default is tested below).
-    const env = { LOGIN_LOCKOUT_THRESHOLD: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '100', RATE_LIMIT_TOKEN_PER_CLIENT: '3', RATE_LIMIT_SYNC_MS: '0' };
+    const env = { LOGIN_LOCKOUT_THRESHOLD: '3', RATE_LIMIT_LOGIN_PER_ACCOUNT: '100', RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: '3', RATE_LIMIT_SYNC_MS: '0' };
     a = await startTestAuth(store, env);
     b = await startTestAuth(store, env);
     database = await openAuthDatabase(store.config);
@@ -79,7 +79,7 @@ describe.each(ENGINES)('batched token rate limits on %s (the default)', (engine)
 
   beforeAll(async () => {
     store = await createTestStore(engine);
-    const env = { RATE_LIMIT_TOKEN_PER_CLIENT: '4', RATE_LIMIT_SYNC_MS: '200' };
+    const env = { RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: '4', RATE_LIMIT_SYNC_MS: '200' };
     a = await startTestAuth(store, env);
     b = await startTestAuth(store, env);
     database = await openAuthDatabase(store.config);

@@ -69,6 +69,14 @@ export class RateCounter {
     return Math.max(1, Math.ceil((this.windowOf(now) + this.windowMs - now) / 1000));
   }
 
+  /**
+   * Keys this instance holds in memory (batched mode): only those of the window being counted,
+   * so a key per customer or per grant costs memory for one window, not for ever.
+   */
+  get keysInMemory(): number {
+    return new Set([...this.shared.keys(), ...this.pending.keys()]).size;
+  }
+
   /** True when every hit is one upsert (`syncMs` 0): counts are exact across instances. */
   get exact(): boolean {
     return this.syncMs === 0;
@@ -258,4 +266,17 @@ export async function createRateCounterTable(db: Kysely<unknown>, table: string,
     .execute();
   // Expired windows are deleted by age.
   await db.schema.createIndex(`${table}_window_idx`).on(table).column('window_start').execute();
+}
+
+/**
+ * A per-minute allowance (client metadata, the access token's `rl` claim) as a count per counter
+ * window, rounded up; 0 stays 0 (no limit). With the default 60 s windows it is the same number.
+ */
+export function perWindow(perMinute: number, windowMs: number): number {
+  return perMinute === 0 ? 0 : Math.max(1, Math.ceil((perMinute * windowMs) / 60_000));
+}
+
+/** The inverse of perWindow: a per-window count as a per-minute allowance (0 stays 0). */
+export function perMinute(perWindowCount: number, windowMs: number): number {
+  return perWindowCount === 0 ? 0 : Math.max(1, Math.ceil((perWindowCount * 60_000) / windowMs));
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { openDatabase, type Database } from '../src/db.js';
 import { createLogger } from '../src/logger.js';
-import { RateCounter, createRateCounter, createRateCounterTable } from '../src/rate-limit.js';
+import { RateCounter, createRateCounter, createRateCounterTable, perMinute, perWindow } from '../src/rate-limit.js';
 
 const WINDOW = 60_000;
 const T0 = 1_800_000_000_000 - (1_800_000_000_000 % WINDOW);
@@ -80,6 +80,18 @@ describe.each(engines)('batched rate counter on $name', (engine) => {
     expect((await counter.hit(['ip:w'], T0 + WINDOW)).get('ip:w')).toBe(1);
     await counter.close();
     expect(await stored('ip:w')).toEqual([[T0 + WINDOW, 1]]);
+  });
+
+  it('holds in memory only the keys of the window being counted (one per customer stays bounded)', async () => {
+    const counter = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
+    for (let i = 0; i < 1000; i++) await counter.hit(['client:agg', `customer:agg|cust-${i}`], T0 + 1);
+    await counter.flush();
+    expect(counter.keysInMemory).toBe(1001);
+    await counter.hit(['client:agg', 'customer:agg|cust-1'], T0 + WINDOW);
+    expect(counter.keysInMemory).toBe(2);
+    await counter.close();
+    // And in the table: the past window's rows go once the next window is counted.
+    await expect.poll(async () => (await stored('customer:agg|cust-999')).length).toBe(0);
   });
 
   it('keeps the hits of a failed flush and adds them with the next one', async () => {
@@ -257,5 +269,17 @@ describe('Retry-After of a fixed window', () => {
     expect(counter.retryAfterSeconds(T0 + 59_001)).toBe(1);
     expect(counter.retryAfterSeconds(T0 + WINDOW - 1)).toBe(1);
     expect(counter.windowOf(T0 + WINDOW - 1)).toBe(T0);
+  });
+});
+
+describe('allowances per minute and per window', () => {
+  it('scales a per-minute allowance to the window, rounding up, and keeps 0 as no limit', () => {
+    expect(perWindow(600, 60_000)).toBe(600);
+    expect(perWindow(600, 3_600_000)).toBe(36_000);
+    expect(perWindow(3, 2_000)).toBe(1);
+    expect(perWindow(0, 2_000)).toBe(0);
+    expect(perMinute(5000, 2_000)).toBe(150_000);
+    expect(perMinute(1, 3_600_000)).toBe(1);
+    expect(perMinute(0, 60_000)).toBe(0);
   });
 });

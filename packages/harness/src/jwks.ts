@@ -72,6 +72,8 @@ export interface TokenOptions {
   consentId?: string;
   /** `account_ids`: the accounts selected for the consent (absent: all); any value, so tests can send malformed ones. */
   accountIds?: unknown;
+  /** The OP's `rl` claim (the client's API allowances per minute). */
+  rl?: Record<string, unknown>;
 }
 
 export async function signToken(key: SigningKey, options: TokenOptions = {}): Promise<string> {
@@ -82,6 +84,7 @@ export async function signToken(key: SigningKey, options: TokenOptions = {}): Pr
     ...(options.consentId === undefined ? {} : { fdxConsentId: options.consentId }),
     ...(options.accountIds === undefined ? {} : { account_ids: options.accountIds }),
     ...(options.cnf ? { cnf: options.cnf } : {}),
+    ...(options.rl ? { rl: options.rl } : {}),
   })
     .setProtectedHeader({ alg: options.alg ?? (key.jwk.alg as string), kid: key.kid, typ: options.typ ?? 'at+jwt' })
     .setIssuer(options.iss ?? ISSUER)

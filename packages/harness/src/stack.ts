@@ -65,11 +65,12 @@ export interface Stack {
 const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 /**
  * How a service runs from its sources: `node <args>` with `env` (tsx's tsconfig for that app).
- * The stack and the production refusal tests start services this way.
+ * The stack and the production refusal tests start services this way; `src/cli.ts` is its
+ * operator CLI (`pnpm kit`), for a test that drives a stack's database as an operator would.
  */
-export function serviceCommand(service: ServiceName): { args: string[]; env: { TSX_TSCONFIG_PATH: string } } {
+export function serviceCommand(service: ServiceName, entry: 'src/main.ts' | 'src/cli.ts' = 'src/main.ts'): { args: string[]; env: { TSX_TSCONFIG_PATH: string } } {
   return {
-    args: ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', service, 'src/main.ts')],
+    args: ['--import', TSX_LOADER, '--conditions=source', join(ROOT, 'apps', service, entry)],
     env: { TSX_TSCONFIG_PATH: join(ROOT, 'apps', service, 'tsconfig.json') },
   };
 }

@@ -58,12 +58,18 @@ export interface TopologyOptions {
   env?: StackOptions['env'];
 }
 
-/** Loose limits: many virtual users share one loopback IP, which the per-IP limits would otherwise throttle. */
+/**
+ * Loose limits: many virtual users share one loopback IP, which the per-IP limits would otherwise
+ * throttle, and sign in as one demo customer, whom the per-customer API limit (written into the
+ * tokens by the OP) would otherwise throttle.
+ */
 export const LOAD_FRIENDLY_LIMITS = {
   RATE_LIMIT_LOGIN_PER_IP: '100000',
   RATE_LIMIT_LOGIN_PER_ACCOUNT: '100000',
   RATE_LIMIT_TOKEN_PER_IP: '100000',
   RATE_LIMIT_TOKEN_PER_CLIENT: '100000',
+  RATE_LIMIT_TOKEN_PER_OPERATOR_CLIENT: '100000',
+  RATE_LIMIT_API_PER_CUSTOMER: '0',
   LOGIN_LOCKOUT_THRESHOLD: '1000',
 };
 

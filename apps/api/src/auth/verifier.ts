@@ -14,6 +14,23 @@ export interface AccessToken {
   consentId: string | undefined;
   /** The accounts the customer selected for that consent (`account_ids`); undefined = all of the customer's accounts. */
   accountIds: ReadonlySet<string> | undefined;
+  /** The client's API allowances the OP signed into the token (`rl` claim); absent: the API's own defaults. */
+  rateLimits: TokenRateLimits | undefined;
+}
+
+/** Requests per minute, 0: no limit (the OP's `rl` claim, docs/deploying.md "Sizing"). */
+export interface TokenRateLimits {
+  perClient: number | undefined;
+  perCustomer: number | undefined;
+}
+
+const allowance = (value: unknown): number | undefined => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : undefined);
+
+/** The `rl` claim; a field that is not a non-negative integer falls back to the API's default. */
+function rateLimitsOf(claim: unknown): TokenRateLimits | undefined {
+  if (typeof claim !== 'object' || claim === null) return undefined;
+  const rl = claim as Record<string, unknown>;
+  return { perClient: allowance(rl.api_per_minute), perCustomer: allowance(rl.api_per_customer_per_minute) };
 }
 
 export interface VerifierOptions {
@@ -126,6 +143,7 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
       certificateThumbprint: thumbprintOf(payload.cnf),
       consentId: consentIdOf(payload),
       accountIds: accountIdsOf(payload),
+      rateLimits: rateLimitsOf(payload.rl),
     };
   };
   const cacheMs = options.verifiedCacheMs ?? 60_000;

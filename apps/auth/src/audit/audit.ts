@@ -21,6 +21,7 @@ export type AuditType =
   | 'client.deleted'
   | 'client.created'
   | 'client.secret_rotated'
+  | 'client.rate_limits_set'
   | 'client.disabled'
   | 'client.enabled'
   | 'key.generated'

@@ -2,6 +2,7 @@ import { conflictError, notFoundError, table, usageError, type Noun } from '@app
 import { AuditLog } from '../audit/audit.js';
 import { ClientExistsError, ClientStore, ClientValidationError, StaticClientError, type ClientSummary } from '../clients/client-store.js';
 import { GrantStore } from '../grants/grant-store.js';
+import { RATE_LIMIT_FIELDS, type ClientRateLimits } from '../security/client-limits.js';
 import type { OperatorDeps } from './deps.js';
 import { operatorEndings } from './consents.js';
 
@@ -27,9 +28,29 @@ async function missing(deps: OperatorDeps, clientId: string): Promise<never> {
   throw notFoundError(`no client ${clientId}`);
 }
 
-const record = async (deps: OperatorDeps, type: 'client.created' | 'client.secret_rotated' | 'client.disabled' | 'client.enabled' | 'client.deleted', clientId: string, detail?: Record<string, unknown>) => {
+const record = async (deps: OperatorDeps, type: 'client.created' | 'client.rate_limits_set' | 'client.secret_rotated' | 'client.disabled' | 'client.enabled' | 'client.deleted', clientId: string, detail?: Record<string, unknown>) => {
   await new AuditLog(deps.database.db, deps.logger).record({ type, actor: 'cli', clientId, ...(detail ? { detail } : {}) });
 };
+
+/** `--token-per-minute 600` → { token_per_minute: 600 }: one option per field of `rate_limits`. */
+const RATE_LIMIT_OPTIONS = Object.fromEntries(RATE_LIMIT_FIELDS.map((f) => [f.replaceAll('_', '-'), { type: 'string' as const }]));
+const RATE_LIMIT_HELP = Object.fromEntries(RATE_LIMIT_FIELDS.map((f) => [f.replaceAll('_', '-'), `rate_limits.${f}: requests per minute, 0 = no limit (default: by kind)`]));
+
+function rateLimitsOf(options: Record<string, unknown>): ClientRateLimits {
+  const limits: Record<string, number> = {};
+  for (const field of RATE_LIMIT_FIELDS) {
+    const value = options[field.replaceAll('_', '-')];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !/^\d+$/.test(value)) throw usageError(`--${field.replaceAll('_', '-')} must be a whole number (0 = no limit)`);
+    limits[field] = Number(value);
+  }
+  return limits;
+}
+
+const describeLimits = (limits: ClientRateLimits) =>
+  Object.entries(limits)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || '(defaults for its kind)';
 
 const describeClient = (c: ClientSummary) =>
   [
@@ -44,6 +65,7 @@ const describeClient = (c: ClientSummary) =>
     `require_par    ${c.requirePar ? 'yes' : 'no'}`,
     `accounts       ${c.accountSelection ? 'the customer selects them at consent' : 'all (the client selects them itself)'}`,
     `consent_days   ${c.consentDurationDays ?? 'default (CONSENT_DURATION_DAYS)'}`,
+    `rate_limits    ${describeLimits(c.rateLimits)}`,
     ...(c.createdAt ? [`created        ${c.createdAt}`] : []),
   ]
     .map((line) => line.trimEnd())
@@ -55,7 +77,7 @@ const withSecret = (r: { client: ClientSummary; secret?: string | undefined }) =
     : describeClient(r.client);
 
 export const clientsNoun: Noun<OperatorDeps> = {
-  summary: 'OAuth clients: add, list, show, rotate-secret, disable, enable, delete',
+  summary: 'OAuth clients: add, list, show, rotate-secret, set-limits, disable, enable, delete',
   verbs: {
     add: {
       summary: 'add a client (its generated secret is printed once)',
@@ -71,6 +93,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'require-par': { type: 'boolean', default: false },
         'skip-account-selection': { type: 'boolean', default: false },
         'consent-days': { type: 'string' },
+        ...RATE_LIMIT_OPTIONS,
       },
       optionHelp: {
         name: 'shown on the consent page (required)',
@@ -84,6 +107,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
         'require-par': 'authorization requests only as pushed authorization requests (RFC 9126)',
         'skip-account-selection': 'share all accounts without asking (the client runs its own selection, as Plaid does)',
         'consent-days': 'how long its consents last (default CONSENT_DURATION_DAYS, at most CONSENT_MAX_DAYS)',
+        ...RATE_LIMIT_HELP,
       },
       async run({ options }, deps) {
         const name = options.name as string | undefined;
@@ -107,6 +131,7 @@ export const clientsNoun: Noun<OperatorDeps> = {
             requirePar: options['require-par'] === true,
             accountSelection: options['skip-account-selection'] !== true,
             consentDurationDays: days,
+            rateLimits: rateLimitsOf(options),
           }),
         );
         await record(deps, 'client.created', added.client.clientId, { type: added.client.type });
@@ -141,6 +166,21 @@ export const clientsNoun: Noun<OperatorDeps> = {
         return { ...rotated.client, clientSecret: rotated.secret };
       },
       text: (r: ClientSummary & { clientSecret?: string }) => withSecret({ client: r, secret: r.clientSecret }),
+    },
+    'set-limits': {
+      summary: "set a client's own rate limits (requests per minute; the others keep their kind's defaults)",
+      args: ['client-id'],
+      options: { ...RATE_LIMIT_OPTIONS, reset: { type: 'boolean', default: false } },
+      optionHelp: { ...RATE_LIMIT_HELP, reset: 'forget its current limits first (back to the defaults for its kind)' },
+      async run({ args, options }, deps) {
+        const id = args['client-id']!;
+        const limits = rateLimitsOf(options);
+        if (Object.keys(limits).length === 0 && options.reset !== true) throw usageError(`give at least one of ${RATE_LIMIT_FIELDS.map((f) => `--${f.replaceAll('_', '-')}`).join(', ')}, or --reset`);
+        const client = (await translated(() => storeOf(deps).setRateLimits(id, limits, options.reset === true))) ?? (await missing(deps, id));
+        await record(deps, 'client.rate_limits_set', id, { rateLimits: client.rateLimits });
+        return client;
+      },
+      text: (c: ClientSummary) => `client ${c.clientId} rate_limits: ${describeLimits(c.rateLimits)}`,
     },
     disable: {
       summary: 'refuse a client at the authorization and token endpoints (invalid_client)',

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AuthSchema } from '../db/schema.js';
 import { ALL_SCOPES } from '../provider/scopes.js';
+import { rateLimitsSchema, type ClientRateLimits } from '../security/client-limits.js';
 import { staticClientSchema, type StaticClient } from './static-clients.js';
 
 /** Where a client the OP knows comes from; static clients win (oidc-provider looks them up first). */
@@ -21,6 +22,8 @@ export interface ClientSummary {
   accountSelection: boolean;
   /** The client's own consent duration (days); null: CONSENT_DURATION_DAYS. */
   consentDurationDays: number | null;
+  /** The client's own allowances (requests per minute, 0: none); absent fields take its kind's default. */
+  rateLimits: ClientRateLimits;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -38,6 +41,7 @@ export interface NewClient {
   requirePar?: boolean | undefined;
   accountSelection?: boolean | undefined;
   consentDurationDays?: number | undefined;
+  rateLimits?: ClientRateLimits | undefined;
 }
 
 /** A static client (env / .env.clients.json) is changed there, never in the database. */
@@ -63,6 +67,7 @@ function summary(metadata: Metadata, source: ClientSource, row?: { disabled_at: 
     requirePar: metadata.require_pushed_authorization_requests === true,
     accountSelection: metadata.account_selection !== false,
     consentDurationDays: typeof metadata.consent_duration_days === 'number' ? metadata.consent_duration_days : null,
+    rateLimits: metadata.rate_limits ?? {},
     createdAt: row ? new Date(row.created_at).toISOString() : null,
     updatedAt: row ? new Date(row.updated_at).toISOString() : null,
   };
@@ -114,6 +119,7 @@ export class ClientStore {
       require_pushed_authorization_requests: input.requirePar === true,
       ...(input.accountSelection === false ? { account_selection: false } : {}),
       ...(input.consentDurationDays === undefined ? {} : { consent_duration_days: input.consentDurationDays }),
+      ...(input.rateLimits && Object.keys(input.rateLimits).length > 0 ? { rate_limits: input.rateLimits } : {}),
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -163,6 +169,22 @@ export class ClientStore {
     const at = this.now();
     await this.db.updateTable('clients').set({ metadata: JSON.stringify(metadata), updated_at: at }).where('client_id', '=', clientId).execute();
     return { client: summary(metadata, 'cli', { ...current, updated_at: at }), secret };
+  }
+
+  /**
+   * Sets a CLI client's own allowances: the given fields replace its current ones (all of them
+   * with `reset`, so the rest fall back to its kind's defaults). Undefined: no such client.
+   */
+  async setRateLimits(clientId: string, limits: ClientRateLimits, reset = false): Promise<ClientSummary | undefined> {
+    const current = await this.managed(clientId);
+    if (!current) return undefined;
+    const parsed = rateLimitsSchema.safeParse({ ...(reset ? {} : current.metadata.rate_limits), ...limits });
+    if (!parsed.success) throw new ClientValidationError(`rate_limits: ${parsed.error.issues[0]!.message}`);
+    const { rate_limits: _old, ...rest } = current.metadata;
+    const metadata = { ...rest, ...(Object.keys(parsed.data).length > 0 ? { rate_limits: parsed.data } : {}) } as Metadata;
+    const at = this.now();
+    await this.db.updateTable('clients').set({ metadata: JSON.stringify(metadata), updated_at: at }).where('client_id', '=', clientId).execute();
+    return summary(metadata, 'cli', { ...current, updated_at: at });
   }
 
   /** Disables or enables a CLI client. Undefined: no such client. */

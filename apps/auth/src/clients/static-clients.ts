@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { API_SCOPES } from '../provider/scopes.js';
+import { rateLimitsSchema } from '../security/client-limits.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -51,6 +52,8 @@ export const staticClientSchema = z
     account_selection: z.boolean().default(true),
     // How long this client's consents last (days), at most CONSENT_MAX_DAYS; default CONSENT_DURATION_DAYS.
     consent_duration_days: z.number().int().positive().optional(),
+    // Requests per minute, 0: no limit; absent fields take the defaults (docs/deploying.md, "Sizing").
+    rate_limits: rateLimitsSchema.optional(),
   })
   .transform((c) => ({
     ...c,

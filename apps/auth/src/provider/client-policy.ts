@@ -1,4 +1,5 @@
 import { errors, type ClientMetadata, type KoaContextWithOIDC } from 'oidc-provider';
+import { rateLimitsSchema } from '../security/client-limits.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 /** Client metadata beyond RFC 7591 that static clients may set (see .env.clients.json). */
@@ -10,6 +11,7 @@ export const EXTRA_CLIENT_METADATA = [
   'refresh_token_ttl',
   'account_selection',
   'consent_duration_days',
+  'rate_limits',
 ];
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -70,6 +72,13 @@ export function validateClientMetadata(
         throw new errors.InvalidClientMetadata('consent_duration_days must be a positive integer (days)');
       }
       if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('consent_duration_days can only be set by the operator');
+      return;
+    case 'rate_limits':
+      if (value !== undefined && !rateLimitsSchema.safeParse(value).success) {
+        throw new errors.InvalidClientMetadata('rate_limits must be an object of non-negative integers (requests per minute)');
+      }
+      // A registered client must not raise (nor set) its own allowances.
+      if (value !== undefined && isDynamicRegistration(ctx)) throw new errors.InvalidClientMetadata('rate_limits can only be set by the operator');
       return;
     default:
   }

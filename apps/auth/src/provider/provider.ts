@@ -9,6 +9,7 @@ import type { AuthSchema } from '../db/schema.js';
 import type { SigningKeys } from '../keys/jwks.js';
 import { renderView } from '../views.js';
 import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
+import { ClientLimits } from '../security/client-limits.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
@@ -23,6 +24,8 @@ export interface ProviderDeps {
   tokenConsents: TokenConsents;
   /** Benchmark baseline only: oidc-provider's in-memory adapter instead of the database. */
   memoryAdapter?: boolean;
+  /** Refuses a refresh before its token is rotated (security/refresh-grant-limit.ts); absent: no limit. */
+  refreshAllowance?: (ctx: KoaContextWithOIDC) => Promise<void>;
 }
 
 type StaticClient = AuthConfig['clients'][number];
@@ -70,6 +73,8 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   const refreshTtlOf = new Map(config.clients.map((c) => [c.client_id, c.refresh_token_ttl ?? 0]));
   // The first key of the matching type signs; ID tokens follow id_token_signed_response_alg (RS256).
   const accessTokenJwt = { sign: { alg: config.accessTokenSigningAlg } };
+  const limits = new ClientLimits(config);
+  const { refreshAllowance } = deps;
   return {
     ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000, maxRegisteredClients: config.registration.maxClients }) }),
     clients: config.clients.map(toClientMetadata),
@@ -102,9 +107,19 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       return { accountId: customer.id, claims: () => ({ sub: customer.id, ...customer.claims }) };
     },
     interactions: { policy: interactionPolicyWithAccountCheck(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // FDX JWT profile: the consent id, and the accounts chosen (absent: all the customer's accounts).
-    extraTokenClaims: (ctx, token) => deps.tokenConsents.claims(ctx, token),
-    rotateRefreshToken: true,
+    rotateRefreshToken: refreshAllowance
+      ? async (ctx) => {
+          await refreshAllowance(ctx);
+          return true;
+        }
+      : true,
+    // The client's API allowances, signed with the token: the API enforces them without asking the OP.
+    // FDX JWT profile: the consent id and the accounts chosen (absent: all the customer's accounts);
+    // and the client's API allowances, signed with the token, so the API enforces them without asking the OP.
+    extraTokenClaims: async (ctx, token) => ({
+      ...(await deps.tokenConsents.claims(ctx, token)),
+      ...(token.client ? { rl: limits.apiClaim(token.client) } : {}),
+    }),
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
     expiresWithSession: async (ctx, code) =>

@@ -7,7 +7,10 @@ import type { KoaContextWithOIDC } from 'oidc-provider';
  * `failed` (401 or invalid_client), `authenticated` (the client is verified), or `unknown`
  * (rejected before or without client authentication, e.g. a malformed request).
  */
-export type ClientAuthOutcome = { kind: 'failed' } | { kind: 'authenticated'; clientId: string } | { kind: 'unknown' };
+export type ClientAuthOutcome = { kind: 'failed' } | { kind: 'authenticated'; clientId: string; client: AuthenticatedClient } | { kind: 'unknown' };
+
+/** The client oidc-provider authenticated (its metadata: kind, rate limits). */
+export type AuthenticatedClient = NonNullable<KoaContextWithOIDC['oidc']['client']>;
 
 type Settle = (outcome: ClientAuthOutcome) => Promise<void>;
 
@@ -29,6 +32,8 @@ const AFTER_AUTHENTICATION = new Set([
   'slow_down',
   'expired_token',
   'access_denied',
+  // oidc-provider never raises it at the token endpoint; refreshGrantLimit does, after authentication.
+  'temporarily_unavailable',
 ]);
 
 const pending = new WeakMap<IncomingMessage, Settle[]>();
@@ -43,9 +48,9 @@ export function onClientAuthOutcome(req: IncomingMessage, settle: Settle): void 
 export function clientAuthOutcome(ctx: KoaContextWithOIDC): ClientAuthOutcome {
   const error = (ctx.body as { error?: unknown } | undefined)?.error;
   if (ctx.status === 401 || error === 'invalid_client') return { kind: 'failed' };
-  const clientId = ctx.oidc?.client?.clientId;
-  if (clientId === undefined) return { kind: 'unknown' };
-  if (ctx.status < 400 || (typeof error === 'string' && AFTER_AUTHENTICATION.has(error))) return { kind: 'authenticated', clientId };
+  const client = ctx.oidc?.client;
+  if (client === undefined) return { kind: 'unknown' };
+  if (ctx.status < 400 || (typeof error === 'string' && AFTER_AUTHENTICATION.has(error))) return { kind: 'authenticated', clientId: client.clientId, client };
   return { kind: 'unknown' };
 }
 

@@ -16,6 +16,20 @@ export class TooManyRequests {
   ) {}
 
   reject(res: Response, key: string, at: number, event: Omit<AuditEvent, 'type'>): void {
+    this.exceeded(key, at, event);
+    res
+      .status(429)
+      .set('Retry-After', String(this.counter.retryAfterSeconds(at)))
+      .set('Cache-Control', 'no-store')
+      .json({ error: 'temporarily_unavailable', error_description: 'too many requests, retry later' });
+  }
+
+  /**
+   * Audits a refusal of `key` unless one was audited in this window; returns the Retry-After
+   * seconds. The set of audited keys is emptied every window, so it holds at most the keys
+   * refused in one window.
+   */
+  exceeded(key: string, at: number, event: Omit<AuditEvent, 'type'>): number {
     const window = this.counter.windowOf(at);
     if (this.auditedWindow !== window) {
       this.auditedWindow = window;
@@ -25,10 +39,6 @@ export class TooManyRequests {
       this.audited.add(key);
       void this.audit.record({ type: 'rate_limit.exceeded', ...event });
     }
-    res
-      .status(429)
-      .set('Retry-After', String(this.counter.retryAfterSeconds(at)))
-      .set('Cache-Control', 'no-store')
-      .json({ error: 'temporarily_unavailable', error_description: 'too many requests, retry later' });
+    return this.counter.retryAfterSeconds(at);
   }
 }
