@@ -181,7 +181,9 @@ describe.each(Object.entries(FILES))('%s compose file (%s)', (kind, file) => {
     const ports = doc.services.caddy!.ports ?? [];
     expect(ports.length).toBeGreaterThan(0);
     if (kind === 'dev') {
-      const sitePorts = APPS.map((app) => new URL(caddyDefault(`${app.toUpperCase()}_SITE`)).port);
+      // Every Caddy site: the three services and the OP's mTLS origin (RFC 8705 endpoint aliases).
+      const sites = [...APPS.map((app) => `${app.toUpperCase()}_SITE`), 'AUTH_MTLS_SITE'];
+      const sitePorts = sites.map((site) => new URL(caddyDefault(site)).port);
       expect(ports.sort()).toEqual(sitePorts.map((p) => `127.0.0.1:${p}:${p}`).sort());
     }
   });
