@@ -165,6 +165,7 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
       AUTH_JWKS: secrets('jwks').JWKS!,
       AUTH_KEYS_ENCRYPTION_KEY: hex(),
       AUTH_TOKEN_HASH_KEY: hex(),
+      INTERNAL_SECRET: hex(),
       API_CURSOR_SECRET: hex(),
       AUTH_REGISTRATION_TOKEN: hex(),
       APP_CLIENT_ID: client.id,
@@ -305,10 +306,11 @@ describe.skipIf(unavailable !== undefined).sequential('docker compose', () => {
       const loginServedBy = new Set(agent.servedBy.filter(Boolean));
 
       // Caddy's round robin alternates: consecutive refreshes land on both instances, each one
-      // redeeming a refresh token the other instance (or the login's) issued.
+      // redeeming a refresh token the other instance (or the login's) issued. The API instances'
+      // consent-feed polls go through the same round robin, so keep going until both have answered.
       const refreshedBy = new Set<string>();
       const apiServedBy = new Set<string>();
-      for (let i = 0; i < 4; i++) {
+      for (let i = 0; i < 4 || (i < 16 && (refreshedBy.size < 2 || apiServedBy.size < 2)); i++) {
         const refreshed = await agent.refresh(tokens.refresh_token!);
         expect(refreshed.status, refreshed.text).toBe(200);
         refreshedBy.add(refreshed.servedBy);
