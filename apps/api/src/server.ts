@@ -3,10 +3,12 @@ import {
   apiSecurityHeaders,
   createRateCounter,
   healthRoutes,
+  listenForMetrics,
   refuseUntrustedCertificateHeader,
   requestLogging,
   type Database,
   type Logger,
+  type MetricsServer,
   type RateCounter,
 } from '@apps/shared';
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
@@ -21,6 +23,7 @@ import { badRequest, errorHandler, notFound } from './errors.js';
 import { CursorCodec } from './fdx/cursor.js';
 import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
+import { ApiMetrics } from './metrics.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -37,6 +40,8 @@ export interface ApiDeps {
   rateCounter?: RateCounter;
   /** Clock for date windows (tests pin it). */
   now?: () => number;
+  /** Where requests, token rejections and data-port latency are counted; default: fresh ones. */
+  metrics?: ApiMetrics;
 }
 
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
@@ -67,10 +72,12 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
         })
       : undefined;
 
+  const metrics = deps.metrics ?? new ApiMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
+  app.use(metrics.service.http());
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
   app.use(
@@ -82,11 +89,13 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
   // Only GETs are served, but a body that arrives is still parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
+  app.use(FDX_BASE_PATH, metrics.fdxRequestCounter(FDX_BASE_PATH));
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
-      dataSource: deps.dataSource,
+      dataSource: metrics.timed(deps.dataSource),
       verify,
+      onTokenRejected: (kind) => metrics.tokenRejected(kind),
       resourceMetadataUrl,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
@@ -104,7 +113,10 @@ export interface ApiService {
   app: Express;
   database: Database<ApiSchema>;
   rateCounter: RateCounter;
-  /** Flushes the rate counter, then closes the database. */
+  metrics: ApiMetrics;
+  /** The /metrics listener, when METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
+  /** Stops the metrics listener, flushes the rate counter, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -151,12 +163,24 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
     dataSource = sql;
   }
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
-  const app = createServer(config, { logger, database, dataSource, rateCounter });
+  const metrics = new ApiMetrics();
+  const app = createServer(config, { logger, database, dataSource, rateCounter, metrics });
+  let metricsServer: MetricsServer | undefined;
+  try {
+    metricsServer = await listenForMetrics(metrics.service, config.metrics, logger);
+  } catch (err) {
+    await rateCounter.close();
+    await database.close();
+    throw err;
+  }
   return {
     app,
     database,
     rateCounter,
+    metrics,
+    metricsServer,
     close: async () => {
+      await metricsServer?.close();
       await rateCounter.close();
       await database.close();
     },

@@ -35,6 +35,8 @@ export interface TestApi {
   jwks: JwksServer;
   database: Database<ApiSchema>;
   rateCounter: RateCounter;
+  /** The /metrics listener's URL when the test set METRICS_PORT (0: a free port). */
+  metricsUrl: string | undefined;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -157,6 +159,7 @@ export async function startApi(
     jwks,
     database,
     rateCounter,
+    metricsUrl: service.metricsServer?.url,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireToken } from '../auth/bearer.js';
-import type { TokenVerifier } from '../auth/verifier.js';
+import type { RejectionKind, TokenVerifier } from '../auth/verifier.js';
 import type { FdxDataSource } from '../data-source.js';
 import { accountRoutes } from './accounts.js';
 import type { FdxContext } from './context.js';
@@ -18,12 +18,14 @@ export interface FdxRouterOptions extends FdxContext {
   resourceMetadataUrl: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
+  /** Told why a token was refused (the token-rejection metric). */
+  onTokenRejected?: (kind: RejectionKind | 'missing') => void;
 }
 
 /** Every FDX route: token first, then the data source scoped to the token's customer. */
 export function fdxRouter(options: FdxRouterOptions): Router {
   const router = Router();
-  router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl }));
+  router.use(requireToken({ verify: options.verify, resourceMetadataUrl: options.resourceMetadataUrl, onReject: options.onTokenRejected }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
     res.locals.customer = options.dataSource.forCustomer((res.locals as { token: { sub: string } }).token.sub);

@@ -1,0 +1,106 @@
+import { boundedLabel, Counter, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
+import type { AuditEvent } from './audit/audit.js';
+import type { ClientAuthEndpoint } from './security/client-auth-throttle.js';
+
+/** oidc-provider's own endpoints (default routes), served outside Express routes: their templates. */
+const PROVIDER_PATHS = new Set([
+  '/auth',
+  '/token',
+  '/token/introspection',
+  '/token/revocation',
+  '/request',
+  '/jwks',
+  '/me',
+  '/reg',
+  '/session/end',
+  '/session/end/confirm',
+  '/session/end/success',
+  '/.well-known/openid-configuration',
+]);
+
+/** The route template of an OP path no Express route matched: a provider endpoint, its ids replaced. */
+export function providerRouteOf(path: string): string | undefined {
+  if (PROVIDER_PATHS.has(path)) return path;
+  if (/^\/auth\/[^/]+$/.test(path)) return '/auth/:uid';
+  if (/^\/reg\/[^/]+$/.test(path)) return '/reg/:clientId';
+  if (path.startsWith('/public/')) return '/public/*';
+  return UNMATCHED_ROUTE;
+}
+
+const GRANT_TYPES = [
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:openid:params:grant-type:ciba',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+] as const;
+
+/** An OAuth error code (oidc-provider's error classes carry a fixed set); anything else is `other`. */
+const errorCode = (error: unknown) => (typeof error === 'string' && /^[a-z_]{1,40}$/.test(error) ? error : 'other');
+
+const LOGIN_OUTCOMES: Partial<Record<AuditEvent['type'], string>> = {
+  'login.success': 'success',
+  'login.failure': 'failure',
+  'login.blocked': 'blocked',
+};
+
+/**
+ * The OP's metrics: HTTP (the shared histogram, provider endpoints by template) and its domain
+ * counters. Labels carry grant types, outcomes and endpoints only: no client, customer or token ids.
+ */
+export class OpMetrics {
+  readonly service = new ServiceMetrics({ routeOf: providerRouteOf });
+  private readonly grants = new Counter({
+    name: 'op_token_grants_total',
+    help: 'Token endpoint grants by grant type and outcome (success or the OAuth error code).',
+    labelNames: ['grant_type', 'outcome'],
+    registers: [this.service.registry],
+  });
+  private readonly logins = new Counter({
+    name: 'op_logins_total',
+    help: 'Sign-ins by outcome: success, failure (wrong password, locked account, upstream failure), blocked.',
+    labelNames: ['outcome'],
+    registers: [this.service.registry],
+  });
+  private readonly lockouts = new Counter({
+    name: 'op_lockouts_total',
+    help: 'Accounts locked by repeated failed passwords (counted once, by the failure that locks).',
+    registers: [this.service.registry],
+  });
+  private readonly consents = new Counter({
+    name: 'op_consents_total',
+    help: 'Consent decisions: granted or denied.',
+    labelNames: ['decision'],
+    registers: [this.service.registry],
+  });
+  private readonly clientAuthFailures = new Counter({
+    name: 'op_client_authentication_failures_total',
+    help: 'Failed client authentications by endpoint.',
+    labelNames: ['endpoint'],
+    registers: [this.service.registry],
+  });
+
+  constructor() {
+    for (const outcome of new Set(Object.values(LOGIN_OUTCOMES))) this.logins.inc({ outcome }, 0);
+    this.lockouts.inc(0);
+  }
+
+  /** oidc-provider's grant.success / grant.error. */
+  grant(grantType: unknown, outcome: 'success' | { error: unknown }): void {
+    this.grants.inc({ grant_type: boundedLabel(grantType, GRANT_TYPES), outcome: outcome === 'success' ? 'success' : errorCode(outcome.error) });
+  }
+
+  /** Every audit event: logins, lockouts and consents are counted from them. */
+  audited(event: AuditEvent): void {
+    const outcome = LOGIN_OUTCOMES[event.type];
+    if (outcome) this.logins.inc({ outcome });
+    if (event.type === 'login.lockout') this.lockouts.inc();
+    if (event.type === 'consent.granted') this.consents.inc({ decision: 'granted' });
+    if (event.type === 'consent.denied') this.consents.inc({ decision: 'denied' });
+  }
+
+  clientAuthenticationFailed(endpoint: ClientAuthEndpoint): void {
+    this.clientAuthFailures.inc({ endpoint });
+  }
+}
