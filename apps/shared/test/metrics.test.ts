@@ -80,6 +80,15 @@ describe('HTTP request metrics', () => {
   });
 });
 
+describe('the metrics listener', () => {
+  it('stops answering once closed, so a test or a shutdown leaves no listener behind', async () => {
+    const server = await startMetricsServer(new ServiceMetrics(), { host: '127.0.0.1', port: 0 });
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(200);
+    await server.close();
+    await expect(fetch(`${server.url}/metrics`)).rejects.toThrow();
+  });
+});
+
 describe('metrics configuration', () => {
   const load = (env: Record<string, string>) =>
     loadConfig(
