@@ -1,5 +1,6 @@
-import { boundedLabel, Counter, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
+import { boundedLabel, Counter, Gauge, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
 import type { AuditEvent } from './audit/audit.js';
+import type { PublishedKey } from './keys/key-ring.js';
 import type { ClientAuthEndpoint } from './security/client-auth-throttle.js';
 
 /** oidc-provider's own endpoints (default routes), served outside Express routes: their templates. */
@@ -81,6 +82,22 @@ export class OpMetrics {
     registers: [this.service.registry],
   });
 
+  private keys: readonly PublishedKey[] = [];
+  private readonly keyAge: Gauge<'kid' | 'alg' | 'state'> = new Gauge({
+    name: 'op_signing_key_age_seconds',
+    help: 'Age of every published database signing key (kid, alg, state: next, current, previous); static JWKS keys have no known age.',
+    labelNames: ['kid', 'alg', 'state'],
+    registers: [this.service.registry],
+    collect: () => this.collectKeyAges(),
+  });
+  private readonly inUseAge: Gauge<'alg'> = new Gauge({
+    name: 'op_signing_key_in_use_age_seconds',
+    help: 'Age of the key that signs, per algorithm (absent while a static JWKS key signs).',
+    labelNames: ['alg'],
+    registers: [this.service.registry],
+    collect: () => this.collectKeyAges(),
+  });
+
   constructor() {
     for (const outcome of new Set(Object.values(LOGIN_OUTCOMES))) this.logins.inc({ outcome }, 0);
     this.lockouts.inc(0);
@@ -98,6 +115,27 @@ export class OpMetrics {
     if (event.type === 'login.lockout') this.lockouts.inc();
     if (event.type === 'consent.granted') this.consents.inc({ decision: 'granted' });
     if (event.type === 'consent.denied') this.consents.inc({ decision: 'denied' });
+  }
+
+  /** At scrape time: ages from the keys of the last reload; the first key of an algorithm is the one that signs. */
+  private collectKeyAges(): void {
+    this.keyAge.reset();
+    this.inUseAge.reset();
+    const now = Date.now();
+    const signing = new Set<string>();
+    for (const key of this.keys) {
+      const first = !signing.has(key.alg);
+      signing.add(key.alg);
+      if (key.createdAt === undefined) continue;
+      const age = (now - key.createdAt) / 1000;
+      this.keyAge.set({ kid: key.kid, alg: key.alg, state: key.state }, age);
+      if (first) this.inUseAge.set({ alg: key.alg }, age);
+    }
+  }
+
+  /** The keys the provider runs with, in signing precedence (set at every key reload). */
+  publishedKeys(keys: readonly PublishedKey[]): void {
+    this.keys = keys;
   }
 
   clientAuthenticationFailed(endpoint: ClientAuthEndpoint): void {

@@ -142,7 +142,11 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
-      load: () => keyRing.load(),
+      load: async () => {
+        const keys = await keyRing.load();
+        metrics.publishedKeys(keys.published);
+        return keys;
+      },
       build: (keys) => {
         const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
         wireProviderEvents(built, audit, logger, metrics);

@@ -3,6 +3,9 @@ import { Scrape } from '@kit/harness/metrics';
 import { basic, OAuthClient, pkcePair, TEST_CLIENT, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAuthDatabase } from '../src/db/open.js';
+import { KeyCipher } from '../src/keys/key-cipher.js';
+import { SigningKeyStore } from '../src/keys/key-store.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 async function loginPage(browser: OAuthClient) {
@@ -16,7 +19,12 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
 
   beforeAll(async () => {
     store = await createTestStore(engine);
-    op = await startTestAuth(store, { METRICS_PORT: '0', LOGIN_LOCKOUT_THRESHOLD: '2', RATE_LIMIT_SYNC_MS: '0' });
+    op = await startTestAuth(store, {
+      METRICS_PORT: '0',
+      LOGIN_LOCKOUT_THRESHOLD: '2',
+      RATE_LIMIT_SYNC_MS: '0',
+      KEYS_ENCRYPTION_KEY: 'metrics-test-keys-encryption-key-0000000000',
+    });
   });
   afterAll(async () => {
     await op?.close();
@@ -77,4 +85,32 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     const values = after.samples.flatMap((s) => Object.values(s.labels)).join(' ');
     for (const id of [TEST_CLIENT.client_id, 'user2@example.test', 'user@example.test', 'cust-', 'wrong-']) expect(values).not.toContain(id);
   });
+
+  it('reports the age of every published database key and of the one that signs, never of a static key', async () => {
+    const staticOnly = await scrape();
+    expect(staticOnly.families.get('op_signing_key_in_use_age_seconds')).toBe('gauge');
+    expect(staticOnly.matching('op_signing_key_in_use_age_seconds')).toEqual([]);
+    const database = await openAuthDatabase(op.config);
+    let kid: string;
+    try {
+      const keys = new SigningKeyStore(database.db, new KeyCipher(op.config.keysEncryptionKey!));
+      kid = (await keys.generate('RS256', null)).kid;
+      const published = await scrapeAfterRestart();
+      expect(published.sum('op_signing_key_age_seconds', { kid, alg: 'RS256', state: 'next' })).toBeGreaterThanOrEqual(0);
+      expect(published.matching('op_signing_key_in_use_age_seconds')).toEqual([]);
+      await keys.promote(kid, true);
+    } finally {
+      await database.close();
+    }
+    const promoted = await scrapeAfterRestart();
+    const age = promoted.sum('op_signing_key_in_use_age_seconds', { alg: 'RS256' });
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
+    expect(promoted.matching('op_signing_key_age_seconds', { kid, state: 'current' })).toHaveLength(1);
+  });
+
+  async function scrapeAfterRestart() {
+    await op.restart();
+    return scrape();
+  }
 });
