@@ -1,4 +1,5 @@
-import { boundedLabel, Counter, Gauge, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
+import { boundedLabel, Counter, Gauge, Histogram, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
+import type { Adapter } from 'oidc-provider';
 import type { AuditEvent } from './audit/audit.js';
 import type { PublishedKey } from './keys/key-ring.js';
 import type { ClientAuthEndpoint } from './security/client-auth-throttle.js';
@@ -39,6 +40,12 @@ const GRANT_TYPES = [
 
 /** An OAuth error code (oidc-provider's error classes carry a fixed set); anything else is `other`. */
 const errorCode = (error: unknown) => (typeof error === 'string' && /^[a-z_]{1,40}$/.test(error) ? error : 'other');
+
+/** oidc-provider's adapter interface: the storage calls timed by op_adapter_duration_seconds. */
+const ADAPTER_OPERATIONS = new Set(['upsert', 'find', 'findByUid', 'findByUserCode', 'consume', 'destroy', 'revokeByGrantId']);
+
+/** Seconds; one query or a short transaction. */
+const ADAPTER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 const LOGIN_OUTCOMES: Partial<Record<AuditEvent['type'], string>> = {
   'login.success': 'success',
@@ -82,6 +89,13 @@ export class OpMetrics {
     registers: [this.service.registry],
   });
 
+  private readonly adapterDuration = new Histogram({
+    name: 'op_adapter_duration_seconds',
+    help: "Duration of oidc-provider's storage calls, by model (Session, Grant, RefreshToken, …), operation and outcome (ok or error).",
+    labelNames: ['model', 'operation', 'outcome'],
+    buckets: ADAPTER_BUCKETS,
+    registers: [this.service.registry],
+  });
   private keys: readonly PublishedKey[] = [];
   private readonly keyAge: Gauge<'kid' | 'alg' | 'state'> = new Gauge({
     name: 'op_signing_key_age_seconds',
@@ -131,6 +145,30 @@ export class OpMetrics {
       this.keyAge.set({ kid: key.kid, alg: key.alg, state: key.state }, age);
       if (first) this.inUseAge.set({ alg: key.alg }, age);
     }
+  }
+
+  /** The same adapter, its storage calls timed (oidc-provider's model names are a fixed set). */
+  timedAdapter(model: string, adapter: Adapter): Adapter {
+    const modelLabel = /^[A-Za-z]{1,40}$/.test(model) ? model : 'other';
+    return new Proxy(adapter, {
+      get: (target, prop) => {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== 'function') return value;
+        const method = value as (...args: unknown[]) => unknown;
+        if (typeof prop !== 'string' || !ADAPTER_OPERATIONS.has(prop)) return method.bind(target);
+        return async (...args: unknown[]) => {
+          const end = this.adapterDuration.startTimer({ model: modelLabel, operation: prop });
+          try {
+            const result = await method.apply(target, args);
+            end({ outcome: 'ok' });
+            return result;
+          } catch (err) {
+            end({ outcome: 'error' });
+            throw err;
+          }
+        };
+      },
+    });
   }
 
   /** The keys the provider runs with, in signing precedence (set at every key reload). */

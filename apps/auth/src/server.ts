@@ -148,7 +148,14 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
         return keys;
       },
       build: (keys) => {
-        const built = createProvider(config, { db: database.db, customers, keys, logger, memoryAdapter: options.memoryAdapter });
+        const built = createProvider(config, {
+          db: database.db,
+          customers,
+          keys,
+          logger,
+          memoryAdapter: options.memoryAdapter,
+          wrapAdapter: (model, adapter) => metrics.timedAdapter(model, adapter),
+        });
         wireProviderEvents(built, audit, logger, metrics);
         built.use(settleClientAuthentication(logger));
         return built;

@@ -53,6 +53,10 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     expect(moved('op_token_grants_total', { grant_type: 'authorization_code', outcome: 'success' })).toBe(1);
     expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'success' })).toBe(1);
     expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'invalid_grant' })).toBe(1);
+    const storage = (model: string, operation: string) => moved('op_adapter_duration_seconds_count', { model, operation, outcome: 'ok' });
+    expect(storage('AuthorizationCode', 'consume')).toBe(1);
+    expect(storage('RefreshToken', 'find')).toBeGreaterThanOrEqual(2);
+    expect(storage('Grant', 'find')).toBeGreaterThanOrEqual(1);
     // oidc-provider's endpoints by their template, the interaction routes by theirs (no uid).
     const requests = (labels: Record<string, string>) => moved('http_server_request_duration_seconds_count', labels);
     expect(requests({ http_request_method: 'POST', http_route: '/token', http_response_status_code: '200' })).toBe(2);
