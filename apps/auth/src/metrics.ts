@@ -82,6 +82,12 @@ export class OpMetrics {
     labelNames: ['decision'],
     registers: [this.service.registry],
   });
+  private readonly grantsRevoked = new Counter({
+    name: 'op_grants_revoked_total',
+    help: 'Grants (consents) ended by this instance: revoked, or refresh_token_reuse (a rotated refresh token presented again).',
+    labelNames: ['reason'],
+    registers: [this.service.registry],
+  });
   private readonly clientAuthFailures = new Counter({
     name: 'op_client_authentication_failures_total',
     help: 'Failed client authentications by endpoint.',
@@ -129,6 +135,8 @@ export class OpMetrics {
     if (event.type === 'login.lockout') this.lockouts.inc();
     if (event.type === 'consent.granted') this.consents.inc({ decision: 'granted' });
     if (event.type === 'consent.denied') this.consents.inc({ decision: 'denied' });
+    if (event.type === 'grant.revoked') this.grantsRevoked.inc({ reason: 'revoked' });
+    if (event.type === 'refresh_token.reuse_detected') this.grantsRevoked.inc({ reason: 'refresh_token_reuse' });
   }
 
   /** At scrape time: ages from the keys of the last reload; the first key of an algorithm is the one that signs. */

@@ -36,7 +36,7 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     expect((await fetch(`${op.url}/metrics`)).status).toBe(404);
   });
 
-  it('counts a sign-in, a consent and the grants of a code flow and its refreshes, by type and outcome', async () => {
+  it('counts a sign-in, a consent, the grants of a code flow and its refreshes by type and outcome, and the grant a reuse revokes', async () => {
     const before = await scrape();
     const browser = new OAuthClient(op.issuer);
     const { code, verifier } = await browser.authorize({ scope: 'openid offline_access accounts:read', prompt: 'consent' });
@@ -45,6 +45,8 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     const { refresh_token: refreshToken } = exchanged.body as Tokens;
     expect((await browser.refresh(refreshToken)).status).toBe(200);
     expect((await browser.refresh('not-a-refresh-token')).status).toBe(400);
+    // The rotated token again: reuse, the grant is revoked.
+    expect((await browser.refresh(refreshToken)).status).toBe(400);
     const after = await scrape();
     const moved = (name: string, labels: Record<string, string> = {}) => after.sum(name, labels) - before.sum(name, labels);
 
@@ -52,7 +54,8 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     expect(moved('op_consents_total', { decision: 'granted' })).toBe(1);
     expect(moved('op_token_grants_total', { grant_type: 'authorization_code', outcome: 'success' })).toBe(1);
     expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'success' })).toBe(1);
-    expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'invalid_grant' })).toBe(1);
+    expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'invalid_grant' })).toBe(2);
+    expect(moved('op_grants_revoked_total', { reason: 'refresh_token_reuse' })).toBe(1);
     const storage = (model: string, operation: string) => moved('op_adapter_duration_seconds_count', { model, operation, outcome: 'ok' });
     expect(storage('AuthorizationCode', 'consume')).toBe(1);
     expect(storage('RefreshToken', 'find')).toBeGreaterThanOrEqual(2);
