@@ -188,6 +188,16 @@ describe.each(Object.entries(FILES))('%s compose file (%s)', (kind, file) => {
     }
   });
 
+  it('gives every instance its own metrics port on the shared loopback, apart from every service port', () => {
+    const servicePorts = appServices.map(({ env }) => env.PORT);
+    const metricsPorts = appServices.map(({ name, env }) => {
+      expect(env.METRICS_PORT, `${name} sets METRICS_PORT`).toMatch(/^\d+$/);
+      expect(env.METRICS_HOST ?? '127.0.0.1', `${name} serves metrics on loopback`).toBe('127.0.0.1');
+      return env.METRICS_PORT;
+    });
+    expect(new Set([...metricsPorts, ...servicePorts]).size).toBe(metricsPorts.length + servicePorts.length);
+  });
+
   it('uses the public issuer URL everywhere, so discovery and token issuers match', () => {
     const issuers = new Set(appServices.map(({ env }) => env.OP_ISSUER));
     expect(issuers.size).toBe(1);

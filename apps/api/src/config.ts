@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -7,6 +7,7 @@ const schema = z
     NODE_ENV: nodeEnv,
     HOST: z.string().default('127.0.0.1'),
     PORT: envPort(3003),
+    ...metricsEnv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     API_URL: httpsUrl.default('https://localhost:8444'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
@@ -42,6 +43,7 @@ const schema = z
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
+    metrics: metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.API_URL,
     issuer: e.OP_ISSUER,

@@ -118,6 +118,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       res.destroy();
       return;
     }
+    // Read by the request metrics (api_fdx_requests_total's fdx_code).
+    res.locals.fdxCode = fdx.fdxCode;
     res.status(fdx.status).set(fdx.headers).set('Cache-Control', 'no-store').json(fdx.toJSON());
   };
 }

@@ -3,10 +3,12 @@ import {
   apiSecurityHeaders,
   createRateCounter,
   healthRoutes,
+  listenForMetrics,
   refuseUntrustedCertificateHeader,
   requestLogging,
   type Database,
   type Logger,
+  type MetricsServer,
   type RateCounter,
 } from '@apps/shared';
 import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
@@ -24,6 +26,7 @@ import { CursorCodec } from './fdx/cursor.js';
 import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
+import { ApiMetrics } from './metrics.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -45,6 +48,8 @@ export interface ApiDeps {
   rateCounter?: RateCounter;
   /** Clock for date windows (tests pin it). */
   now?: () => number;
+  /** Where requests, token rejections and data-port latency are counted; default: fresh ones. */
+  metrics?: ApiMetrics;
 }
 
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
@@ -83,10 +88,12 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
     logger: deps.logger,
   });
 
+  const metrics = deps.metrics ?? new ApiMetrics();
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
+  app.use(metrics.service.http());
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
   app.use(
@@ -106,13 +113,15 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
   app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
+  app.use(FDX_BASE_PATH, metrics.fdxRequestCounter(FDX_BASE_PATH));
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
-      dataSource: deps.dataSource,
+      dataSource: metrics.timed(deps.dataSource),
       verify,
       ended: deps.ended,
       op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
+      onTokenRejected: (kind) => metrics.tokenRejected(kind),
       resourceMetadataUrl,
       rateLimit: limiter,
       cursors: new CursorCodec(config.cursorSecret),
@@ -132,7 +141,10 @@ export interface ApiService {
   rateCounter: RateCounter;
   /** The ended consents, polled from the OP's feed every CONSENT_FEED_INTERVAL_MS. */
   revocations: ConsentRevocations;
-  /** Stops the feed polling, flushes the rate counter, then closes the database. */
+  metrics: ApiMetrics;
+  /** The /metrics listener, when METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
+  /** Stops the metrics listener and the feed polling, flushes the rate counter, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -181,13 +193,26 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
   const revocations = createConsentRevocations(config, logger);
   revocations.start();
-  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations });
+  const metrics = new ApiMetrics();
+  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics });
+  let metricsServer: MetricsServer | undefined;
+  try {
+    metricsServer = await listenForMetrics(metrics.service, config.metrics, logger);
+  } catch (err) {
+    await revocations.close();
+    await rateCounter.close();
+    await database.close();
+    throw err;
+  }
   return {
     app,
     database,
     rateCounter,
     revocations,
+    metrics,
+    metricsServer,
     close: async () => {
+      await metricsServer?.close();
       await revocations.close();
       await rateCounter.close();
       await database.close();

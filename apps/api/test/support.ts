@@ -43,6 +43,8 @@ export interface TestApi {
   /** The OP's internal consent endpoints, played by a stand-in (@kit/harness/op-consents). */
   op: OpConsentsStandIn;
   revocations: ConsentRevocations;
+  /** The /metrics listener's URL when the test set METRICS_PORT (0: a free port). */
+  metricsUrl: string | undefined;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -175,6 +177,7 @@ export async function startApi(
     rateCounter,
     op,
     revocations,
+    metricsUrl: service.metricsServer?.url,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };

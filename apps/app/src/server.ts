@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import { healthRoutes, requestLogging, webSecurityHeaders, type Logger } from '@apps/shared';
+import { healthRoutes, listenForMetrics, requestLogging, ServiceMetrics, webSecurityHeaders, type Logger, type MetricsServer } from '@apps/shared';
 import type { AppConfig } from './config.js';
 import { openAppDatabase } from './db/open.js';
 import type { AppDatabase } from './db/schema.js';
@@ -20,6 +20,8 @@ export interface AppDeps {
   logger: Logger;
   database: AppDatabase;
   oidc: OidcClient;
+  /** Where request metrics are counted (startServer serves them on METRICS_PORT); default: a fresh registry. */
+  metrics?: ServiceMetrics;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -32,6 +34,7 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
+  app.use((deps.metrics ?? new ServiceMetrics()).http());
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes({ ready: () => deps.database.ping() }));
   // Logout posts a form that redirects to the OP: form-action must allow its origin.
@@ -77,7 +80,10 @@ export interface AppService {
   app: Express;
   database: AppDatabase;
   oidc: OidcClient;
-  /** Stops discovery retries and the session sweeper, then closes the database. */
+  metrics: ServiceMetrics;
+  /** The /metrics listener, when METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
+  /** Stops the metrics listener, discovery retries and the session sweeper, then closes the database. */
   close(): Promise<void>;
 }
 
@@ -89,11 +95,24 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ap
   const database = await openAppDatabase(config, logger);
   const oidc = new OidcClient(config, logger, { maxDelayMs: config.discoveryRetryMaxMs }).start();
   const stopSweeper = startSweeper(database.db, logger, 3_600_000);
+  const metrics = new ServiceMetrics();
+  let metricsServer: MetricsServer | undefined;
+  try {
+    metricsServer = await listenForMetrics(metrics, config.metrics, logger);
+  } catch (err) {
+    stopSweeper();
+    oidc.stop();
+    await database.close();
+    throw err;
+  }
   return {
-    app: createServer(config, { logger, database, oidc }),
+    app: createServer(config, { logger, database, oidc, metrics }),
     database,
     oidc,
+    metrics,
+    metricsServer,
     close: async () => {
+      await metricsServer?.close();
       stopSweeper();
       oidc.stop();
       await database.close();

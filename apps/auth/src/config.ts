@@ -12,6 +12,8 @@ import {
   nodeEnv,
   trustedProxies,
   type Env,
+  metricsConfig,
+  metricsEnv,
 } from '@apps/shared';
 import { z } from 'zod';
 import { clientSource, staticClientsSchema } from './clients/static-clients.js';
@@ -26,6 +28,7 @@ const schema = z
     NODE_ENV: nodeEnv,
     HOST: z.string().default('127.0.0.1'),
     PORT: envPort(3001),
+    ...metricsEnv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
@@ -196,6 +199,7 @@ const schema = z
       nodeEnv: e.NODE_ENV,
       host: e.HOST,
       port: e.PORT,
+      metrics: metricsConfig(e),
       logLevel: e.LOG_LEVEL,
       issuer: e.OP_ISSUER,
       apiAudience: e.API_AUDIENCE,

@@ -2,10 +2,12 @@ import express, { type Express } from 'express';
 import {
   createRateCounter,
   healthRoutes,
+  listenForMetrics,
   refuseUntrustedCertificateHeader,
   requestLogging,
   webSecurityHeaders,
   type Logger,
+  type MetricsServer,
   type RateCounter,
 } from '@apps/shared';
 import type Provider from 'oidc-provider';
@@ -45,6 +47,7 @@ import { ConsentStore } from './consents/consent-store.js';
 import { internalRoutes } from './consents/internal-routes.js';
 import { wireConsentHooks } from './consents/provider-hooks.js';
 import { TokenConsents } from './consents/token-consents.js';
+import { OpMetrics } from './metrics.js';
 
 export interface AuthDeps {
   logger: Logger;
@@ -61,6 +64,8 @@ export interface AuthDeps {
   endings: ConsentEndings;
   /** The customer's accounts for the consent page (the API's internal route). */
   catalog: AccountCatalog;
+  /** Where requests, grants and client-authentication failures are counted; default: fresh ones. */
+  metrics?: OpMetrics;
 }
 
 /** The longest access-token lifetime any client can have (seconds): ACCESS_TOKEN_TTL or a static client's own. */
@@ -76,8 +81,10 @@ function staticClientOrigins(config: AuthConfig): string[] {
 /** Builds the OP's Express app from a validated config and its opened dependencies; does not listen. */
 export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   const { provider, database, audit } = deps;
+  const metrics = deps.metrics ?? new OpMetrics();
   const app = express();
   app.disable('x-powered-by');
+  app.use(metrics.service.http());
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
   app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
@@ -115,7 +122,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       logger: deps.logger,
     }),
   );
-  const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit);
+  const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit, metrics);
   app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, new ClientLimits(config), audit));
   app.post('/token/introspection', failedClientAuth('introspection', basicClientId));
   app.post('/token/revocation', failedClientAuth('revocation', basicClientId));
@@ -134,7 +141,10 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
 export interface AuthService {
   app: Express;
   provider: Provider;
-  /** Stops background work and closes the database. */
+  metrics: OpMetrics;
+  /** The /metrics listener, when METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
+  /** Stops background work and the metrics listener, and closes the database. */
   close(): Promise<void>;
 }
 
@@ -157,7 +167,8 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const customers = customerDirectory(config, database.db, (email) => guard.isLocked(email), logger);
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
-    const audit = new AuditLog(database.db, logger);
+    const metrics = new OpMetrics();
+    const audit = new AuditLog(database.db, logger, (event) => metrics.audited(event));
     const consents = new ConsentStore(database.db);
     const endings = new ConsentEndings(consents, audit);
     const tokenConsents = new TokenConsents(consents);
@@ -174,10 +185,23 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     // Keys from `pnpm kit keys` join the static ones; each instance rebuilds its provider when they change.
     const keyRing = new KeyRing(new SigningKeyStore(database.db, config.keysEncryptionKey === undefined ? undefined : new KeyCipher(config.keysEncryptionKey)), staticKeys);
     const providers = await startReloadingProvider({
-      load: () => keyRing.load(),
+      load: async () => {
+        const keys = await keyRing.load();
+        metrics.publishedKeys(keys.published);
+        return keys;
+      },
       build: (keys) => {
-        const built = createProvider(config, { db: database.db, customers, keys, logger, tokenConsents, memoryAdapter: options.memoryAdapter, refreshAllowance });
-        wireProviderEvents(built, audit, logger);
+        const built = createProvider(config, {
+          db: database.db,
+          customers,
+          keys,
+          logger,
+          tokenConsents,
+          memoryAdapter: options.memoryAdapter,
+          refreshAllowance,
+          wrapAdapter: (model, adapter) => metrics.timedAdapter(model, adapter),
+        });
+        wireProviderEvents(built, audit, logger, metrics);
         wireConsentHooks(built, { endings, keys, issuer: config.issuer, logger });
         built.use(settleClientAuthentication(logger));
         return built;
@@ -193,13 +217,26 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
-    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures, endings, catalog });
+    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures, endings, catalog, metrics });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey), endings);
+    let metricsServer: MetricsServer | undefined;
+    try {
+      metricsServer = await listenForMetrics(metrics.service, config.metrics, logger);
+    } catch (err) {
+      stopSweeper();
+      await providers.stop();
+      await tokenCounter.close();
+      await clientAuthFailures.close();
+      throw err;
+    }
     return {
       app,
       provider,
+      metrics,
+      metricsServer,
       close: async () => {
+        await metricsServer?.close();
         stopSweeper();
         await providers.stop();
         // Hits counted since the last flush still count for the other instances; queued audit events are written.

@@ -148,3 +148,24 @@ export function httpsInProduction(...names: string[]) {
     }
   };
 }
+
+/**
+ * The /metrics listener (see metrics.ts), one schema fragment for every app: METRICS_PORT unset
+ * means no listener (metrics are still counted), 0 a free port (tests); METRICS_HOST is loopback
+ * unless the scraper sits in another container.
+ */
+export const metricsEnv = {
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+};
+
+export interface MetricsConfig {
+  host: string;
+  /** Undefined: no listener. */
+  port: number | undefined;
+}
+
+export const metricsConfig = (e: { METRICS_HOST: string; METRICS_PORT?: number | undefined }): MetricsConfig => ({
+  host: e.METRICS_HOST,
+  port: e.METRICS_PORT,
+});

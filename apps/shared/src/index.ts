@@ -8,3 +8,4 @@ export * from './logger.js';
 export * from './security.js';
 export * from './rate-limit.js';
 export * from './client-certificate.js';
+export * from './metrics.js';

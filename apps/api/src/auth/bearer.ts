@@ -2,7 +2,7 @@ import { certificateThumbprint, clientCertificate } from '@apps/shared';
 import type { Request, RequestHandler, Response } from 'express';
 import { FdxCode, FdxError, subsystemUnavailable } from '../errors.js';
 import type { EndedConsents } from '../consent/revocations.js';
-import { InvalidTokenError, KeySetUnavailableError, type AccessToken, type TokenVerifier } from './verifier.js';
+import { InvalidTokenError, KeySetUnavailableError, type AccessToken, type RejectionKind, type TokenVerifier } from './verifier.js';
 
 /** Scopes the API understands, one per FDX security scope. */
 export const Scope = {
@@ -22,6 +22,8 @@ export interface BearerOptions {
    * API lets it read and revoke its own consent still, and refuses everything else itself.
    */
   allowEndedConsent?: boolean;
+  /** Told why each request's token was refused (`missing`: no bearer token at all). */
+  onReject?: (kind: RejectionKind | 'missing') => void;
 }
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -62,9 +64,9 @@ export function tokenOf(res: Response): AccessToken {
 function assertCertificateBinding(req: Request, token: AccessToken): void {
   if (token.certificateThumbprint === undefined) return;
   const cert = clientCertificate(req);
-  if (!cert) throw new InvalidTokenError('the token is bound to a client certificate, and none was presented');
+  if (!cert) throw new InvalidTokenError('the token is bound to a client certificate, and none was presented', 'certificate_binding');
   if (certificateThumbprint(cert) !== token.certificateThumbprint) {
-    throw new InvalidTokenError('the token is bound to another client certificate');
+    throw new InvalidTokenError('the token is bound to another client certificate', 'certificate_binding');
   }
 }
 
@@ -76,6 +78,7 @@ export function requireToken(options: BearerOptions): RequestHandler {
   return async (req: Request, res: Response, next) => {
     const header = req.headers.authorization;
     if (!header || !/^Bearer(\s|$)/i.test(header)) {
+      options.onReject?.('missing');
       throw new FdxError(401, FdxCode.customerNotAuthorized, 'Customer not authorized', {
         debugMessage: 'A bearer access token is required',
         headers: { 'WWW-Authenticate': challenge(options.resourceMetadataUrl) },
@@ -90,6 +93,7 @@ export function requireToken(options: BearerOptions): RequestHandler {
     } catch (err) {
       if (err instanceof KeySetUnavailableError) throw subsystemUnavailable(err);
       if (!(err instanceof InvalidTokenError)) throw err;
+      options.onReject?.(err.kind);
       throw new FdxError(401, FdxCode.customerNotAuthorized, 'Customer not authorized', {
         debugMessage: 'The access token is invalid, expired or revoked',
         headers: {

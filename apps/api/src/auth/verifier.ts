@@ -48,9 +48,23 @@ export interface VerifierOptions {
   verifiedCacheMs?: number;
 }
 
+/** Why a token was refused, as a bounded metric label (`reason` is the text for the challenge). */
+export type RejectionKind =
+  | 'expired'
+  | 'claims'
+  | 'algorithm'
+  | 'signature'
+  | 'unknown_key'
+  | 'malformed'
+  | 'unsupported'
+  | 'certificate_binding';
+
 /** The token cannot be accepted: bad signature, claims, type, algorithm or shape. */
 export class InvalidTokenError extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly kind: RejectionKind = 'malformed',
+  ) {
     super(reason);
     this.name = 'InvalidTokenError';
   }
@@ -69,15 +83,15 @@ export type TokenVerifier = (token: string) => Promise<AccessToken>;
 /** Asymmetric algorithms only: `none` and HS* (a public key used as an HMAC secret) never pass. */
 export const ALLOWED_ALGORITHMS = ['RS256', 'PS256', 'ES256'];
 
-function reasonOf(err: unknown): string | undefined {
-  if (err instanceof errors.JWTExpired) return 'the token has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `the token's "${err.claim}" claim is not acceptable`;
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token is signed with an algorithm this API does not accept';
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the token signature is invalid';
-  if (err instanceof errors.JWKSNoMatchingKey) return 'the token was signed with an unknown key';
-  if (err instanceof errors.JWKSMultipleMatchingKeys) return 'the token key is ambiguous';
-  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return 'the token is malformed';
-  if (err instanceof errors.JOSENotSupported) return 'the token uses an unsupported feature';
+function reasonOf(err: unknown): InvalidTokenError | undefined {
+  if (err instanceof errors.JWTExpired) return new InvalidTokenError('the token has expired', 'expired');
+  if (err instanceof errors.JWTClaimValidationFailed) return new InvalidTokenError(`the token's "${err.claim}" claim is not acceptable`, 'claims');
+  if (err instanceof errors.JOSEAlgNotAllowed) return new InvalidTokenError('the token is signed with an algorithm this API does not accept', 'algorithm');
+  if (err instanceof errors.JWSSignatureVerificationFailed) return new InvalidTokenError('the token signature is invalid', 'signature');
+  if (err instanceof errors.JWKSNoMatchingKey) return new InvalidTokenError('the token was signed with an unknown key', 'unknown_key');
+  if (err instanceof errors.JWKSMultipleMatchingKeys) return new InvalidTokenError('the token key is ambiguous', 'unknown_key');
+  if (err instanceof errors.JWSInvalid || err instanceof errors.JWTInvalid) return new InvalidTokenError('the token is malformed', 'malformed');
+  if (err instanceof errors.JOSENotSupported) return new InvalidTokenError('the token uses an unsupported feature', 'unsupported');
   return undefined;
 }
 
@@ -127,12 +141,12 @@ export function createTokenVerifier(options: VerifierOptions): TokenVerifier {
         requiredClaims: ['sub', 'exp'],
       }));
     } catch (err) {
-      const reason = reasonOf(err);
-      if (reason) throw new InvalidTokenError(reason);
+      const invalid = reasonOf(err);
+      if (invalid) throw invalid;
       // Timeouts, refused connections and unusable key set documents: the OP's problem, not the token's.
       throw new KeySetUnavailableError({ cause: err });
     }
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('the token has no subject');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('the token has no subject', 'claims');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
     return {
       sub: payload.sub,
@@ -154,7 +168,7 @@ function thumbprintOf(cnf: unknown): string | undefined {
   if (cnf === undefined) return undefined;
   const value = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>)['x5t#S256'] : undefined;
   // A confirmation this API cannot check (another method, or a malformed one) is not ignored.
-  if (typeof value !== 'string' || value.length === 0) throw new InvalidTokenError('the token is bound by a confirmation method this API does not support');
+  if (typeof value !== 'string' || value.length === 0) throw new InvalidTokenError('the token is bound by a confirmation method this API does not support', 'unsupported');
   return value;
 }
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireToken, tokenOf } from '../auth/bearer.js';
-import type { TokenVerifier } from '../auth/verifier.js';
+import type { RejectionKind, TokenVerifier } from '../auth/verifier.js';
 import type { OpClient } from '../consent/op-client.js';
 import type { EndedConsents } from '../consent/revocations.js';
 import { consentRoutes } from '../consent/routes.js';
@@ -26,6 +26,8 @@ export interface FdxRouterOptions extends FdxContext {
   resourceMetadataUrl: string;
   /** Counted after the token is checked, so the client is known (absent: no limit). */
   rateLimit?: ReturnType<typeof rateLimit>;
+  /** Told why a token was refused (the token-rejection metric). */
+  onTokenRejected?: (kind: RejectionKind | 'missing') => void;
 }
 
 /** Every FDX route: token first, then the data source scoped to the token's customer and its consent's accounts. */
@@ -36,7 +38,7 @@ export function fdxRouter(options: FdxRouterOptions): Router {
     '/consents',
     consentRoutes({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl, rateLimit: options.rateLimit, op: options.op }),
   );
-  router.use(requireToken({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl }));
+  router.use(requireToken({ verify: options.verify, ended: options.ended, resourceMetadataUrl: options.resourceMetadataUrl, onReject: options.onTokenRejected }));
   if (options.rateLimit) router.use(options.rateLimit.afterToken, options.rateLimit.afterTokenError);
   router.use((_req, res, next) => {
     res.locals.customer = customerDataFor(options.dataSource, tokenOf(res));

@@ -62,9 +62,12 @@ export class AuditLog {
   constructor(
     private readonly db: Kysely<AuthSchema>,
     private readonly logger: Logger,
+    /** Sees every event as it is recorded (the OP's metrics count logins, lockouts and consents from them). */
+    private readonly observe?: (event: AuditEvent) => void,
   ) {}
 
   record(event: AuditEvent): Promise<void> {
+    this.observe?.(event);
     this.logger.info({ audit: event.type, actor: event.actor, clientId: event.clientId, ip: event.ip, ...event.detail }, 'audit');
     const row: AuditEventTable = {
       id: randomUUID(),

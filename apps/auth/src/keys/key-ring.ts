@@ -1,10 +1,20 @@
 import type { SigningKeys } from './jwks.js';
-import type { LoadedKey, SigningKeyStore } from './key-store.js';
+import type { KeyState, LoadedKey, SigningKeyStore } from './key-store.js';
+
+/** A published key's facts for the key-age metrics; static keys (JWKS, development keys) have no known creation time. */
+export interface PublishedKey {
+  kid: string;
+  alg: string;
+  state: KeyState | 'static';
+  createdAt: number | undefined;
+}
 
 /** The JWKS the OP runs with, and a fingerprint that changes whenever it (or its order) does. */
 export interface KeySet {
   jwks: SigningKeys;
   fingerprint: string;
+  /** The same keys in the same order (the first of an algorithm signs). */
+  published: PublishedKey[];
 }
 
 /**
@@ -29,7 +39,13 @@ export class KeyRing {
   ) {}
 
   async load(): Promise<KeySet> {
-    const jwks = combineKeys(this.staticKeys, await this.store.published());
-    return { jwks, fingerprint: jwks.keys.map((k) => k.kid).join(' ') };
+    const stored = await this.store.published();
+    const jwks = combineKeys(this.staticKeys, stored);
+    const byKid = new Map(stored.map((k) => [k.kid, k]));
+    const published = jwks.keys.map((jwk): PublishedKey => {
+      const key = byKid.get(jwk.kid);
+      return { kid: jwk.kid, alg: key?.alg ?? jwk.alg ?? jwk.kty, state: key?.state ?? 'static', createdAt: key?.createdAt };
+    });
+    return { jwks, fingerprint: jwks.keys.map((k) => k.kid).join(' '), published };
   }
 }

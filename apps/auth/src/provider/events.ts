@@ -2,6 +2,7 @@ import type { Logger } from '@apps/shared';
 import Provider from 'oidc-provider';
 import type { KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit.js';
+import type { OpMetrics } from '../metrics.js';
 import { pkceRequired } from './client-policy.js';
 
 /** What a destroyed token tells about itself (an opaque token's jti is the token: never recorded). */
@@ -16,12 +17,13 @@ interface DestroyedToken {
  * Audit and log from oidc-provider's events rather than wrapping its responses. Token facts
  * (jti, scope, expiry) only, never token values.
  */
-export function wireProviderEvents(provider: Provider, audit: AuditLog, logger: Logger): void {
+export function wireProviderEvents(provider: Provider, audit: AuditLog, logger: Logger, metrics?: OpMetrics): void {
   const ipOf = (ctx: KoaContextWithOIDC) => ctx.ip;
 
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     const { oidc } = ctx;
     const refresh = oidc.params?.grant_type === 'refresh_token';
+    metrics?.grant(oidc.params?.grant_type, 'success');
     void audit.record({
       type: refresh ? 'token.refreshed' : 'token.issued',
       actor: oidc.account?.accountId,
@@ -86,7 +88,10 @@ export function wireProviderEvents(provider: Provider, audit: AuditLog, logger: 
 
   const logOAuthError = (event: string) => (_ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) =>
     logger.info({ event, error: err.error, name: err.name }, 'oauth error');
-  provider.on('grant.error', logOAuthError('grant.error'));
+  provider.on('grant.error', (ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) => {
+    metrics?.grant(ctx.oidc?.params?.grant_type, { error: err.error });
+    logOAuthError('grant.error')(ctx, err);
+  });
   provider.on('authorization.error', logOAuthError('authorization.error'));
   provider.on('introspection.error', logOAuthError('introspection.error'));
   provider.on('revocation.error', logOAuthError('revocation.error'));

@@ -1,6 +1,6 @@
 import type { Logger } from '@apps/shared';
 import type { Kysely } from 'kysely';
-import Provider, { errors, interactionPolicy, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Adapter, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { mayHoldTokens, type CustomerDirectory } from '../customers/directory.js';
 import { kyselyAdapterFactory } from '../db/kysely-adapter.js';
 import { SecretIds } from '../db/secret-ids.js';
@@ -26,9 +26,20 @@ export interface ProviderDeps {
   memoryAdapter?: boolean;
   /** Refuses a refresh before its token is rotated (security/refresh-grant-limit.ts); absent: no limit. */
   refreshAllowance?: (ctx: KoaContextWithOIDC) => Promise<void>;
+  /** Wraps each model's database adapter (the OP's metrics time its queries). */
+  wrapAdapter?: (model: string, adapter: Adapter) => Adapter;
 }
 
 type StaticClient = AuthConfig['clients'][number];
+
+function databaseAdapter(config: AuthConfig, deps: ProviderDeps): (model: string) => Adapter {
+  const factory = kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), {
+    refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000,
+    maxRegisteredClients: config.registration.maxClients,
+  });
+  const wrap = deps.wrapAdapter;
+  return wrap ? (model) => wrap(model, factory(model)) : factory;
+}
 
 function toClientMetadata(client: StaticClient): ClientMetadata {
   const { access_token_ttl, refresh_token_ttl, consent_duration_days, ...metadata } = client;
@@ -76,7 +87,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   const limits = new ClientLimits(config);
   const { refreshAllowance } = deps;
   return {
-    ...(deps.memoryAdapter ? {} : { adapter: kyselyAdapterFactory(deps.db, new SecretIds(config.tokenHashKey), { refreshReuseGraceMs: config.refreshReuseGraceSeconds * 1000, maxRegisteredClients: config.registration.maxClients }) }),
+    ...(deps.memoryAdapter ? {} : { adapter: databaseAdapter(config, deps) }),
     clients: config.clients.map(toClientMetadata),
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],

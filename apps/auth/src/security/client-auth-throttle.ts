@@ -2,6 +2,7 @@ import type { RateCounter } from '@apps/shared';
 import type { Request, RequestHandler } from 'express';
 import type { AuthConfig } from '../config.js';
 import type { AuditLog } from '../audit/audit.js';
+import type { OpMetrics } from '../metrics.js';
 import { onClientAuthOutcome } from './client-auth-outcome.js';
 import { TooManyRequests } from './too-many-requests.js';
 
@@ -19,6 +20,7 @@ export function clientAuthThrottle(
   failures: RateCounter,
   config: Pick<AuthConfig, 'rateLimits'>,
   audit: AuditLog,
+  metrics?: OpMetrics,
 ): (endpoint: ClientAuthEndpoint, claimedClient: (req: Request) => string | undefined) => RequestHandler {
   const { clientAuthFailuresPerClientIp, clientAuthFailuresPerIp } = config.rateLimits;
   const tooMany = new TooManyRequests(failures, audit);
@@ -34,7 +36,9 @@ export function clientAuthThrottle(
       return tooMany.reject(res, exceeded[0], at, { clientId, ip, detail: { endpoint, reason: 'client_authentication_failures' } });
     }
     onClientAuthOutcome(req, async (outcome) => {
-      if (outcome.kind === 'failed') await failures.hit(limits.map(([key]) => key), Date.now());
+      if (outcome.kind !== 'failed') return;
+      metrics?.clientAuthenticationFailed(endpoint);
+      await failures.hit(limits.map(([key]) => key), Date.now());
     });
     next();
   };
