@@ -39,6 +39,8 @@ const schema = z
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     publicUrl: e.API_URL,
+    // The MCP server's resource identifier and the audience of the tokens it accepts (RFC 8707).
+    mcpResource: `${e.API_URL}/mcp`,
     issuer: e.OP_ISSUER,
     audience: e.API_AUDIENCE,
     jwksUri: e.JWKS_URI ?? `${e.OP_ISSUER}/jwks`,
