@@ -27,6 +27,8 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
+    // The API's MCP server (`<API_URL>/mcp`): a second resource server, for AI assistants (README, "Connect an AI assistant").
+    MCP_RESOURCE: httpsUrl.default('https://localhost:8444/mcp'),
     // Comma-separated; the first signs new cookies, all verify (rotation).
     COOKIE_SECRET: devSecretList('dev-insecure-auth-cookie-secret-change-me-00000000'),
     TRUST_PROXY: envBoolean(true),
@@ -90,7 +92,7 @@ const schema = z
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
     UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
   })
-  .superRefine(httpsInProduction('OP_ISSUER'), { when: () => true })
+  .superRefine(httpsInProduction('OP_ISSUER', 'MCP_RESOURCE'), { when: () => true })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === 'production' && !e.JWKS) {
       ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });
@@ -146,6 +148,7 @@ const schema = z
       logLevel: e.LOG_LEVEL,
       issuer: e.OP_ISSUER,
       apiAudience: e.API_AUDIENCE,
+      mcpResource: e.MCP_RESOURCE,
       cookieKeys: e.COOKIE_SECRET,
       trustProxy: e.TRUST_PROXY,
       dataDir: resolve(e.DATA_DIR),

@@ -157,6 +157,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       auth: {
         ...common,
         OP_ISSUER: urls.auth,
+        MCP_RESOURCE: `${urls.api}/mcp`,
         CLIENT_ID: DEV_CLIENT.id,
         CLIENT_SECRET: DEV_CLIENT.secret,
         REDIRECT_URI: `${urls.app}/callback`,

@@ -10,6 +10,7 @@ import type { SigningKeys } from '../keys/jwks.js';
 import { renderView } from '../views.js';
 import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
+import { requestsMcpResource } from './mcp-resource.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 
 export interface ProviderDeps {
@@ -82,7 +83,9 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     // Not a new parameter: the hook where oidc-provider lets defaults be assigned on every authorization request.
     extraParams: { scope: addConfiguredFdxScopes },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
+    pkce: {
+      required: (ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) || requestsMcpResource(ctx, config.mcpResource),
+    },
     // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
     // userinfo with invalid_token, and their sessions go back to login.
     async findAccount(_ctx, sub) {
@@ -129,10 +132,12 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
         useGrantedResource: async () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
-          if (resourceIndicator !== config.apiAudience) throw new errors.InvalidTarget();
+          // The MCP server is a resource server of its own: its tokens are refused by the FDX routes and vice versa.
+          const mcp = resourceIndicator === config.mcpResource;
+          if (resourceIndicator !== config.apiAudience && !mcp) throw new errors.InvalidTarget();
           return {
             scope: API_SCOPES.join(' '),
-            audience: config.apiAudience,
+            audience: mcp ? config.mcpResource : config.apiAudience,
             accessTokenTTL: numberOr(client['access_token_ttl'], ttl.accessToken),
             accessTokenFormat: 'jwt',
             jwt: accessTokenJwt,
