@@ -2,11 +2,13 @@
 // discovery from the 401, the OP's metadata, login and consent for the MCP resource (scripted, as
 // the OP tests do; Chromium and client ID metadata documents come later), then the MCP SDK's own
 // client calling the tools with the OP-issued token, refresh, and the audience walls both ways.
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Https } from '@kit/harness/http';
-import { OAuthClient } from '@kit/harness/oauth';
+import { codeFrom, OAuthClient } from '@kit/harness/oauth';
 import { DEV_CLIENT, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -26,7 +28,13 @@ afterAll(async () => {
 async function caddyFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
   const headers: Record<string, string> = {};
   new Headers(init.headers).forEach((value, key) => (headers[key] = value));
-  const reply = await http.fetch(url.toString(), { method: init.method ?? 'GET', headers, ...(typeof init.body === 'string' ? { body: init.body } : {}) });
+  let body: string | undefined;
+  if (typeof init.body === 'string') body = init.body;
+  else if (init.body instanceof URLSearchParams) {
+    body = init.body.toString();
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
+  } else if (init.body != null) throw new Error('caddyFetch: unsupported body');
+  const reply = await http.fetch(url.toString(), { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
   const empty = reply.status === 204 || reply.status === 304;
   return new Response(empty ? null : reply.body, { status: reply.status, headers: reply.headers });
 }
@@ -118,5 +126,71 @@ describe('an MCP client against the real stack', () => {
     });
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+});
+
+/**
+ * The SDK's OAuth client support, as a desktop assistant would use it: the dev client's
+ * registration (client ID metadata documents come later), tokens and the PKCE verifier kept in
+ * memory, and the "browser" a scripted user agent that signs in and consents.
+ */
+class AssistantAuth implements OAuthClientProvider {
+  saved: OAuthTokens | undefined;
+  verifier = '';
+  authorizationUrl: URL | undefined;
+  get redirectUrl(): string {
+    return `${stack.urls.app}/callback`;
+  }
+  get clientMetadata(): OAuthClientMetadata {
+    return { redirect_uris: [this.redirectUrl], client_name: 'e2e assistant', token_endpoint_auth_method: 'client_secret_basic' };
+  }
+  clientInformation() {
+    return { client_id: DEV_CLIENT.id, client_secret: DEV_CLIENT.secret };
+  }
+  tokens() {
+    return this.saved;
+  }
+  saveTokens(tokens: OAuthTokens) {
+    this.saved = tokens;
+  }
+  redirectToAuthorization(url: URL) {
+    this.authorizationUrl = url;
+  }
+  saveCodeVerifier(verifier: string) {
+    this.verifier = verifier;
+  }
+  codeVerifier() {
+    return this.verifier;
+  }
+}
+
+describe("the MCP SDK's OAuth client flow against the real OP", () => {
+  it('discovers everything from the 401, authorizes with PKCE S256 and the MCP resource, then calls tools', async () => {
+    const mcpUrl = new URL(`${stack.urls.api}/mcp`);
+    const auth = new AssistantAuth();
+    const first = new StreamableHTTPClientTransport(mcpUrl, { fetch: caddyFetch, authProvider: auth });
+    await expect(new Client({ name: 'e2e-assistant', version: '1.0.0' }).connect(first)).rejects.toThrow(UnauthorizedError);
+    const url = auth.authorizationUrl!;
+    expect(url.origin + url.pathname).toBe(`${stack.urls.auth}/auth`);
+    expect(url.searchParams.get('resource')).toBe(mcpUrl.href);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+
+    // The user agent: sign in and consent at the OP, back to the redirect URI with a code.
+    const browser = new OAuthClient(stack.urls.auth, { http });
+    let page = await browser.login(await browser.get(url.href));
+    if (page.body.includes('id="consent-allow"')) page = await browser.submit(page, 'confirm');
+    const { code, error } = codeFrom(page);
+    expect(error).toBeNull();
+    await first.finishAuth(code!);
+    expect(auth.saved?.access_token).toBeTruthy();
+
+    const client = new Client({ name: 'e2e-assistant', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(mcpUrl, { fetch: caddyFetch, authProvider: auth }));
+    try {
+      const { accounts } = structured<{ accounts: Array<{ accountId: string }> }>(await client.callTool({ name: 'list_accounts', arguments: {} }));
+      expect(accounts.map((a) => a.accountId)).toContain('acc-10001-checking');
+    } finally {
+      await client.close();
+    }
   });
 });
