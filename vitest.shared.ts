@@ -10,9 +10,9 @@ export function appProject(name: string, overrides: UserWorkspaceConfig['test'] 
       include: ['test/**/*.test.ts'],
       testTimeout: 20_000,
       hookTimeout: 60_000,
-      // Packages that publish their TypeScript under a "source" export condition too (eventsource-parser,
-      // used by the MCP SDK's client): Node cannot strip types under node_modules, so Vite transforms them.
-      server: { deps: { inline: ['@modelcontextprotocol/sdk', 'eventsource-parser'] } },
+      // eventsource-parser (imported by the MCP SDK's client) publishes its TypeScript under a "source"
+      // export condition too, which Node cannot load from node_modules: Vite transforms the client and it.
+      server: { deps: { inline: [/@modelcontextprotocol\/sdk\/dist\/esm\/client\//, 'eventsource-parser'] } },
       ...overrides,
     },
   });

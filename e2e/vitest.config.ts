@@ -14,6 +14,6 @@ export default defineProject({
     hookTimeout: 240_000,
     fileParallelism: false,
     // The MCP SDK's client imports eventsource-parser, which also publishes TypeScript under "source".
-    server: { deps: { inline: ['@modelcontextprotocol/sdk', 'eventsource-parser'] } },
+    server: { deps: { inline: [/@modelcontextprotocol\/sdk\/dist\/esm\/client\//, 'eventsource-parser'] } },
   },
 });
