@@ -15,5 +15,7 @@ export default defineProject({
     testTimeout: 120_000,
     hookTimeout: 240_000,
     fileParallelism: false,
+    // The MCP SDK's client imports eventsource-parser, which also publishes TypeScript under "source".
+    server: { deps: { inline: [/@modelcontextprotocol\/sdk\/dist\/esm\/client\//, 'eventsource-parser'] } },
   },
 });

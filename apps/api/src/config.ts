@@ -46,6 +46,8 @@ const schema = z
     metrics: metricsConfig(e),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.API_URL,
+    // The MCP server's resource identifier and the audience of the tokens it accepts (RFC 8707).
+    mcpResource: `${e.API_URL}/mcp`,
     issuer: e.OP_ISSUER,
     // Tokens for either name of this API are accepted: API_AUDIENCE and the API's own URL (the
     // RFC 9728 resource identifier; the OP issues tokens with whichever indicator the client sent).

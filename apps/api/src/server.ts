@@ -11,7 +11,7 @@ import {
   type MetricsServer,
   type RateCounter,
 } from '@apps/shared';
-import { RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
+import { MCP_RESOURCE_METADATA_PATH, RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
 import type { ApiConfig } from './config.js';
 import { createOpClient } from './consent/op-client.js';
@@ -27,6 +27,7 @@ import { rateLimit } from './fdx/rate-limit.js';
 import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
 import { ApiMetrics } from './metrics.js';
+import { MCP_PATH, mcpRouter } from './mcp/router.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -36,6 +37,8 @@ export interface ApiDeps {
   dataSource: FdxDataSource;
   /** Defaults to a remote-JWKS verifier built once from the config. */
   verify?: TokenVerifier;
+  /** Verifies tokens for the MCP server (audience `<API_URL>/mcp`); defaults like `verify`. */
+  verifyMcp?: TokenVerifier;
   /**
    * The ended consents, kept current from the OP's change feed (startServer starts and closes a
    * ConsentRevocations). Tokens of an ended consent are refused; `/public/ready` answers 503 until it has loaded.
@@ -69,15 +72,17 @@ export function createConsentRevocations(config: ApiConfig, logger: Logger): Con
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
 export function createServer(config: ApiConfig, deps: ApiDeps): Express {
-  const verify =
-    deps.verify ??
+  const verifierFor = (audience: string | string[]) =>
     createTokenVerifier({
       jwksUri: config.jwksUri,
       issuer: config.issuer,
-      audience: config.audiences,
+      audience,
       clockToleranceSeconds: config.clockToleranceSeconds,
       jwksCooldownMs: config.jwksCooldownMs,
     });
+  // Two audiences, two verifiers: an FDX token is refused at /mcp and an MCP token at the FDX routes.
+  const verify = deps.verify ?? verifierFor(config.audiences);
+  const verifyMcp = deps.verifyMcp ?? verifierFor(config.mcpResource);
   const resourceMetadataUrl = `${config.publicUrl}${RESOURCE_METADATA_PATH}`;
   const now = deps.now ?? Date.now;
   // Always on: a token's `rl` claim may set limits even when the API's defaults are 0.
@@ -109,7 +114,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       },
     }),
   );
-  app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer }));
+  app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer, mcpResource: config.mcpResource }));
   // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
   app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
@@ -127,6 +132,20 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
       cursors: new CursorCodec(config.cursorSecret),
       baseUrl: `${config.publicUrl}${FDX_BASE_PATH}`,
       now,
+    }),
+  );
+  app.use(
+    MCP_PATH,
+    mcpRouter({
+      dataSource: deps.dataSource,
+      verify: verifyMcp,
+      ended: deps.ended,
+      resourceMetadataUrl: `${config.publicUrl}${MCP_RESOURCE_METADATA_PATH}`,
+      rateLimit: limiter,
+      cursors: new CursorCodec(config.cursorSecret),
+      now,
+      logger: deps.logger,
+      institutionName: config.institutionName,
     }),
   );
   app.use(notFound);

@@ -35,6 +35,8 @@ const schema = z
     // The FDX API's public URL: its RFC 9728 resource identifier, accepted as a resource indicator
     // (tokens for it carry it as their audience) beside API_AUDIENCE.
     API_URL: httpsUrl.default('https://localhost:8444'),
+    // The API's MCP server: a second resource server, for AI assistants (README, "Connect an AI assistant"). Default: API_URL + /mcp.
+    MCP_RESOURCE: httpsUrl.optional(),
     // Comma-separated; the first signs new cookies, all verify (rotation).
     COOKIE_SECRET: devSecretList('dev-insecure-auth-cookie-secret-change-me-00000000'),
     TRUST_PROXY: envBoolean(true),
@@ -130,7 +132,7 @@ const schema = z
     // The data provider's name in FDX ConsentGrant parties (default: the issuer).
     INSTITUTION_NAME: z.string().trim().min(1).optional(),
   })
-  .superRefine(httpsInProduction('OP_ISSUER', 'API_URL', 'MTLS_ENDPOINT_URL'), { when: () => true })
+  .superRefine(httpsInProduction('OP_ISSUER', 'API_URL', 'MTLS_ENDPOINT_URL', 'MCP_RESOURCE'), { when: () => true })
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === 'production' && !e.JWKS) {
       ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });
@@ -205,6 +207,7 @@ const schema = z
       apiAudience: e.API_AUDIENCE,
       // What the OP accepts as `resource` for the FDX API; each indicator becomes the token's audience.
       apiResources: [...new Set([e.API_AUDIENCE, e.API_URL])],
+      mcpResource: e.MCP_RESOURCE ?? `${e.API_URL}/mcp`,
       cookieKeys: e.COOKIE_SECRET,
       trustProxy: e.TRUST_PROXY,
       dataDir: resolve(e.DATA_DIR),

@@ -175,6 +175,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         OP_ISSUER: urls.auth,
         API_URL: urls.api,
         MTLS_ENDPOINT_URL: mtlsUrl,
+        MCP_RESOURCE: `${urls.api}/mcp`,
         CLIENT_ID: DEV_CLIENT.id,
         CLIENT_SECRET: DEV_CLIENT.secret,
         REDIRECT_URI: `${urls.app}/callback`,

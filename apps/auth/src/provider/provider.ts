@@ -12,6 +12,7 @@ import { addConfiguredFdxScopes } from '../clients/fdx-scopes.js';
 import { ClientLimits } from '../security/client-limits.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
+import { requestsMcpResource } from './mcp-resource.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 import type { TokenConsents } from '../consents/token-consents.js';
 
@@ -107,7 +108,9 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     // Not a new parameter: the hook where oidc-provider lets defaults be assigned on every authorization request.
     extraParams: { scope: addConfiguredFdxScopes },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-    pkce: { required: (_ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) },
+    pkce: {
+      required: (ctx, client) => pkceRequired(client as unknown as { clientAuthMethod: string }) || requestsMcpResource(ctx, config.mcpResource),
+    },
     // Blocked and deleted customers are not found: refresh and code grants fail with invalid_grant,
     // userinfo with invalid_token, and their sessions go back to login.
     async findAccount(ctx, sub, token) {
@@ -173,9 +176,11 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
         useGrantedResource: async () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
-          // The API's URL (what its RFC 9728 metadata names) or the configured audience: the
-          // token's audience is the indicator the client asked for, so the three always agree.
-          if (!config.apiResources.includes(resourceIndicator)) throw new errors.InvalidTarget();
+          // The API's URL (what its RFC 9728 metadata names) or the configured audience: the token's
+          // audience is the indicator the client asked for, so the three always agree. The MCP server is
+          // a resource server of its own: its tokens are refused by the FDX routes and vice versa.
+          const mcp = resourceIndicator === config.mcpResource;
+          if (!mcp && !config.apiResources.includes(resourceIndicator)) throw new errors.InvalidTarget();
           return {
             scope: API_SCOPES.join(' '),
             audience: resourceIndicator,
