@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OAuthClient } from '@kit/harness/oauth';
 import { openAuthDatabase } from '../src/db/open.js';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
@@ -82,6 +83,24 @@ describe('outbound fetches of registered clients', () => {
     await new Promise((resolve) => jwksHost?.close(resolve));
     await auth?.close();
     await store?.cleanup();
+  });
+
+  it('marks a registered client on the consent page as naming itself, and an operator-configured one not', async () => {
+    const res = await register(auth.url, { redirect_uris: ['https://rp.example/cb'], client_name: 'Totally Your Bank' });
+    expect(res.status).toBe(201);
+    const registered = (await res.json()) as { client_id: string; client_secret: string };
+    const self = new OAuthClient(auth.issuer, { client: { ...registered, redirect_uris: ['https://rp.example/cb'] } });
+    const { page } = await self.startAuthorization({ scope: 'openid accounts:read', prompt: 'consent' });
+    const consent = await self.login(page);
+    expect(consent.body).toContain('id="consent-allow"');
+    expect(consent.body).toContain('id="consent-self-registered"');
+    expect(consent.body).toContain('Totally Your Bank');
+
+    const operator = new OAuthClient(auth.issuer);
+    const { page: first } = await operator.startAuthorization({ prompt: 'consent' });
+    const operatorConsent = await operator.login(first);
+    expect(operatorConsent.body).toContain('id="consent-allow"');
+    expect(operatorConsent.body).not.toContain('consent-self-registered');
   });
 
   it('refuses a jwks_uri that is not https, and never fetches it', async () => {

@@ -11,6 +11,7 @@ import type { AuthConfig } from '../config.js';
 import type { Customer, CustomerDirectory } from '../customers/directory.js';
 import { normalizeEmail } from '../customers/store.js';
 import { describeScopes } from '../provider/scopes.js';
+import { clientKind } from '../security/client-limits.js';
 import { AccountLocked, CsrfError, RateLimited, UpstreamLoginError } from '../errors.js';
 import type { LoginAttempt, LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
@@ -197,6 +198,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         uid: details.uid,
         csrf: csrf.issue(details.uid),
         clientName: client?.clientName ?? client?.clientId ?? 'An application',
+        // Registered over HTTP: its name is its own claim, not the operator's.
+        selfRegistered: client !== undefined && clientKind(client) === 'registered',
         scopes: describeScopes(requested),
         accountLabel: customer?.claims.email ?? accountId ?? '',
         selection,
