@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '@apps/shared';
 import { describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../src/config.js';
+import { productionEnv } from './helpers/production-env.js';
 import { generateEcSigningKey, generateSigningKey } from '../src/keys/jwks.js';
 
 const noFile = { OIDC_CLIENTS_FILE: join(tmpdir(), 'does-not-exist.json') };
@@ -73,28 +74,14 @@ describe('auth configuration', () => {
   });
 
   it('refuses the development token hash key in production', () => {
-    const problems = problemsOf({
-      ...noFile,
-      NODE_ENV: 'production',
-      COOKIE_SECRET: 'a'.repeat(40),
-      CLIENT_SECRET: 'x'.repeat(40),
-      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
-      INTERNAL_SECRET: 'i'.repeat(40),
-      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
-    });
+    const { TOKEN_HASH_KEY: _, ...env } = productionEnv();
+    const problems = problemsOf({ ...noFile, ...env });
     expect(problems).toEqual(['tokenHashKey: uses a development default secret; production refuses it (generate one with scripts/secrets.js)']);
   });
 
   it('refuses the development INTERNAL_SECRET in production and a short one anywhere', () => {
-    const problems = problemsOf({
-      ...noFile,
-      NODE_ENV: 'production',
-      COOKIE_SECRET: 'a'.repeat(40),
-      CLIENT_SECRET: 'x'.repeat(40),
-      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
-      TOKEN_HASH_KEY: 'z'.repeat(40),
-      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
-    });
+    const { INTERNAL_SECRET: _, ...env } = productionEnv();
+    const problems = problemsOf({ ...noFile, ...env });
     expect(problems).toEqual(['internalSecret: uses a development default secret; production refuses it (generate one with scripts/secrets.js)']);
     expect(problemsOf({ ...noFile, INTERNAL_SECRET: 'short' })).toContain('INTERNAL_SECRET: must be at least 32 characters');
   });

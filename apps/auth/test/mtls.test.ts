@@ -6,7 +6,7 @@ import { createTestStore, type TestStore } from '@kit/harness/store';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAuthConfig } from '../src/config.js';
-import { generateSigningKey } from '../src/keys/jwks.js';
+import { productionEnv } from './helpers/production-env.js';
 import { startTestAuth, type TestAuth } from './helpers/auth-server.js';
 
 describe('the client certificate header at the OP', () => {
@@ -54,17 +54,7 @@ describe('mTLS configuration', () => {
 
   it('has an mTLS origin in development by default, and in production only when configured', () => {
     expect(loadAuthConfig({ ...base, NODE_ENV: 'development' }).mtls.endpointUrl).toBe('https://localhost:8446');
-    const production = {
-      ...base,
-      NODE_ENV: 'production',
-      OIDC_CLIENTS_FILE: join(tmpdir(), 'does-not-exist.json'),
-      COOKIE_SECRET: 'a'.repeat(40),
-      CLIENT_SECRET: 'x'.repeat(40),
-      REGISTRATION_INITIAL_ACCESS_TOKEN: 'y'.repeat(40),
-      TOKEN_HASH_KEY: 'z'.repeat(40),
-      INTERNAL_SECRET: 'i'.repeat(40),
-      JWKS: JSON.stringify({ keys: [generateSigningKey()] }),
-    };
+    const production = { ...base, ...productionEnv(), OIDC_CLIENTS_FILE: join(tmpdir(), 'does-not-exist.json') };
     expect(loadAuthConfig(production).mtls.endpointUrl).toBeUndefined();
     expect(loadAuthConfig({ ...production, MTLS_ENDPOINT_URL: 'https://mtls.id.bank.example' }).mtls.endpointUrl).toBe('https://mtls.id.bank.example');
   });
