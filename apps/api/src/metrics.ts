@@ -1,4 +1,4 @@
-import { Counter, Histogram, routeTemplate, ServiceMetrics } from '@apps/shared';
+import { Counter, Gauge, Histogram, routeTemplate, ServiceMetrics } from '@apps/shared';
 import type { RequestHandler } from 'express';
 import type { RejectionKind } from './auth/verifier.js';
 import type { CustomerData, FdxDataSource } from './data-source.js';
@@ -46,6 +46,25 @@ export class ApiMetrics {
     buckets: DATA_SOURCE_BUCKETS,
     registers: [this.service.registry],
   });
+  private readonly feedPolls = new Counter({
+    name: 'api_consent_feed_polls_total',
+    help: "Polls of the OP's consent change feed by outcome: ok (read to its end) or error (the OP unreachable or answering outside the contract).",
+    labelNames: ['outcome'],
+    registers: [this.service.registry],
+  });
+  private revocationState: { stateAgeMs(): number } | undefined;
+  private readonly revocationAge: Gauge = new Gauge({
+    name: 'api_consent_revocation_state_age_seconds',
+    help: "Age of the ended-consents state this instance holds: seconds since the last complete read of the OP's change feed began (since start-up until the first).",
+    registers: [this.service.registry],
+    collect: () => {
+      if (this.revocationState) this.revocationAge.set(this.revocationState.stateAgeMs() / 1000);
+    },
+  });
+
+  constructor() {
+    for (const outcome of ['ok', 'error']) this.feedPolls.inc({ outcome }, 0);
+  }
 
   /**
    * Mounted at the FDX base path: counts each response by its route template and FDX code.
@@ -60,6 +79,16 @@ export class ApiMetrics {
       });
       next();
     };
+  }
+
+  /** The instance's ended-consents state, whose age is reported at every scrape. */
+  watchRevocations(state: { stateAgeMs(): number }): void {
+    this.revocationState = state;
+  }
+
+  /** ConsentRevocations' onPoll. */
+  feedPolled(outcome: 'ok' | 'error'): void {
+    this.feedPolls.inc({ outcome });
   }
 
   tokenRejected(kind: RejectionKind | 'missing'): void {

@@ -60,14 +60,17 @@ function createApiRateCounter(config: ApiConfig, deps: Pick<ApiDeps, 'database' 
   return createRateCounter(deps.database.db, { table: 'rate_limit', windowMs: config.rateLimit.windowMs, syncMs, logger: deps.logger });
 }
 
-/** The ended-consents set of this instance, polling OP_INTERNAL_URL's feed (not started). */
-export function createConsentRevocations(config: ApiConfig, logger: Logger): ConsentRevocations {
-  return new ConsentRevocations({
+/** The ended-consents set of this instance, polling OP_INTERNAL_URL's feed (not started); `metrics` count its polls and report its age. */
+export function createConsentRevocations(config: ApiConfig, logger: Logger, metrics?: ApiMetrics): ConsentRevocations {
+  const revocations = new ConsentRevocations({
     op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),
     intervalMs: config.consentFeed.intervalMs,
     retentionMs: config.consentFeed.retentionMs,
     logger,
+    onPoll: (outcome) => metrics?.feedPolled(outcome),
   });
+  metrics?.watchRevocations(revocations);
+  return revocations;
 }
 
 /** Builds the FDX resource server's Express app from a validated config; does not listen. */
@@ -210,9 +213,9 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
     dataSource = sql;
   }
   const rateCounter = createApiRateCounter(config, { database, logger }, config.rateLimit.syncMs);
-  const revocations = createConsentRevocations(config, logger);
-  revocations.start();
   const metrics = new ApiMetrics();
+  const revocations = createConsentRevocations(config, logger, metrics);
+  revocations.start();
   const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics });
   let metricsServer: MetricsServer | undefined;
   try {

@@ -78,3 +78,40 @@ describe('API metrics with a data source that is down', () => {
     expect(scrape.sum('http_server_request_duration_seconds_count', { http_route: `${FDX}/accounts`, http_response_status_code: '503' })).toBe(1);
   });
 });
+
+describe("API metrics of the OP's consent feed", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi({ env: { ...env, CONSENT_FEED_INTERVAL_MS: '100' } });
+  });
+  afterAll(() => api?.close());
+
+  const scrape = () => Scrape.from(api.metricsUrl!);
+  const age = async () => (await scrape()).sum('api_consent_revocation_state_age_seconds');
+  async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+    for (const started = Date.now(); !(await check()); await new Promise((r) => setTimeout(r, 50))) {
+      if (Date.now() - started > 15_000) throw new Error(`${what}: not within 15 s`);
+    }
+  }
+
+  it('reports a revocation state as old as the poll interval while the feed answers, counting the polls', async () => {
+    const before = await scrape();
+    await until(async () => (await scrape()).sum('api_consent_feed_polls_total', { outcome: 'ok' }) >= before.sum('api_consent_feed_polls_total', { outcome: 'ok' }) + 3, 'three polls');
+    const after = await scrape();
+    expect(after.families.get('api_consent_revocation_state_age_seconds')).toBe('gauge');
+    expect(after.sum('api_consent_revocation_state_age_seconds')).toBeGreaterThanOrEqual(0);
+    expect(after.sum('api_consent_revocation_state_age_seconds')).toBeLessThan(1);
+    expect(after.sum('api_consent_feed_polls_total', { outcome: 'error' })).toBe(0);
+  });
+
+  it('lets the state age grow and counts failed polls while the OP fails, and recovers when it answers again', async () => {
+    api.op.failWith = 503;
+    try {
+      await until(async () => (await scrape()).sum('api_consent_feed_polls_total', { outcome: 'error' }) >= 2, 'two failed polls');
+      await until(async () => (await age()) > 0.5, 'the state ages');
+    } finally {
+      api.op.failWith = undefined;
+    }
+    await until(async () => (await age()) < 0.5, 'a fresh state once the feed answers');
+  });
+});

@@ -29,6 +29,8 @@ export interface ConsentRevocationsOptions {
   retentionMs: number;
   logger: Logger;
   now?: () => number;
+  /** Sees the outcome of every poll (the API's metrics count them). */
+  onPoll?: (outcome: 'ok' | 'error') => void;
 }
 
 /** What the request path asks: has this consent ended? A Set lookup, no I/O. */
@@ -58,11 +60,14 @@ export class ConsentRevocations implements EndedConsents {
   private closed = false;
   private failures = 0;
   private outageSince: number | undefined;
+  private readAt: number | undefined;
+  private readonly startedAt: number;
   private readonly now: () => number;
   private readonly firstLoad: { promise: Promise<void>; resolve: () => void };
 
   constructor(private readonly options: ConsentRevocationsOptions) {
     this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
     this.firstLoad = { promise, resolve };
@@ -78,6 +83,15 @@ export class ConsentRevocations implements EndedConsents {
 
   has(consentId: string): boolean {
     return this.ended.has(consentId);
+  }
+
+  /**
+   * Milliseconds since the state this instance holds was current: since the start of the last poll
+   * that read the feed to its end (since this set was created, until one has). Revocations made at
+   * the OP after that moment are not known here yet.
+   */
+  stateAgeMs(): number {
+    return this.now() - (this.readAt ?? this.startedAt);
   }
 
   /** Resolves once the feed has been read once (it may never, while the OP is down). */
@@ -100,6 +114,7 @@ export class ConsentRevocations implements EndedConsents {
 
   /** One poll: every page the feed has after the last `next`. Throws OpUnavailableError when the OP cannot answer. */
   async poll(): Promise<void> {
+    const started = this.now();
     for (;;) {
       const query: Record<string, string> = { limit: String(PAGE_LIMIT) };
       if (this.after !== undefined) query.after = String(this.after);
@@ -111,6 +126,7 @@ export class ConsentRevocations implements EndedConsents {
       if (page.data.changes.length < PAGE_LIMIT) break;
     }
     this.prune();
+    this.readAt = started;
     if (!this.caughtUp) {
       this.caughtUp = true;
       this.firstLoad.resolve();
@@ -158,8 +174,10 @@ export class ConsentRevocations implements EndedConsents {
       }
       this.failures = 0;
       this.outageSince = undefined;
+      this.options.onPoll?.('ok');
     } catch (err) {
       this.failures++;
+      this.options.onPoll?.('error');
       if (this.outageSince === undefined) {
         this.outageSince = this.now();
         this.options.logger.warn(
