@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -39,6 +39,7 @@ const schema = z
     ACCESS_TOKEN_MAX_TTL_SECONDS: envInt(86_400, 60),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
+  .superRefine(metricsSwitchConsistent)
   .transform((e) => ({
     nodeEnv: e.NODE_ENV,
     host: e.HOST,

@@ -101,7 +101,9 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
-  app.use(metrics.service.http());
+  // METRICS_ENABLED=false: none of the per-request metrics work below is in the request path.
+  const counted = config.metrics.enabled;
+  if (counted) app.use(metrics.service.http());
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
   app.use(
@@ -121,11 +123,11 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
   app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
-  app.use(FDX_BASE_PATH, metrics.fdxRequestCounter(FDX_BASE_PATH));
+  if (counted) app.use(FDX_BASE_PATH, metrics.fdxRequestCounter(FDX_BASE_PATH));
   app.use(
     FDX_BASE_PATH,
     fdxRouter({
-      dataSource: metrics.timed(deps.dataSource),
+      dataSource: counted ? metrics.timed(deps.dataSource) : deps.dataSource,
       verify,
       ended: deps.ended,
       op: createOpClient({ baseUrl: config.opInternalUrl, secret: config.internalSecret }),

@@ -1,4 +1,4 @@
-import { Scrape } from '@kit/harness/metrics';
+import { parseExposition, Scrape } from '@kit/harness/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataSourceUnavailableError, type CustomerData, type FdxDataSource } from '../src/data-source.js';
 import { startApi, type TestApi } from './support.js';
@@ -113,5 +113,24 @@ describe("API metrics of the OP's consent feed", () => {
       api.op.failWith = undefined;
     }
     await until(async () => (await age()) < 0.5, 'a fresh state once the feed answers');
+  });
+});
+
+describe('API with METRICS_ENABLED=false', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startApi({ env: { METRICS_ENABLED: 'false', RATE_LIMIT_SYNC_MS: '0' } });
+  });
+  afterAll(() => api?.close());
+
+  it('serves requests without counting or timing any of them, and opens no listener', async () => {
+    expect(api.metricsUrl).toBeUndefined();
+    expect((await api.get('/accounts')).status).toBe(200);
+    expect((await api.get('/accounts/acc-10001-checking')).status).toBe(200);
+    expect((await api.get('/accounts', null)).status).toBe(401);
+    const names = new Set(parseExposition(await api.metrics.service.scrape()).map((s) => s.name));
+    for (const name of ['http_server_request_duration_seconds_count', 'api_fdx_requests_total', 'api_data_source_duration_seconds_count']) {
+      expect(names.has(name), name).toBe(false);
+    }
   });
 });

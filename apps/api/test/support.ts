@@ -15,6 +15,7 @@ import { seed } from '../src/demo/load.js';
 import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
 import { MemoryDataSource, type MemoryAccount, type MemoryCustomer } from '../src/memory/memory-data-source.js';
 import type { ConsentRevocations } from '../src/consent/revocations.js';
+import type { ApiMetrics } from '../src/metrics.js';
 import { startServer } from '../src/server.js';
 import { CoreBankingDataSource } from './adapter-skeleton.js';
 import { startFakeCore } from './fake-core.js';
@@ -45,6 +46,8 @@ export interface TestApi {
   revocations: ConsentRevocations;
   /** The /metrics listener's URL when the test set METRICS_PORT (0: a free port). */
   metricsUrl: string | undefined;
+  /** The instance's metrics, read in-process (whether a listener runs or not). */
+  metrics: ApiMetrics;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -178,6 +181,7 @@ export async function startApi(
     op,
     revocations,
     metricsUrl: service.metricsServer?.url,
+    metrics: service.metrics,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, devSecretList, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env, metricsConfig, metricsEnv } from '@apps/shared';
+import { devSecret, devSecretList, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -36,6 +36,7 @@ const schema = z
     DEBUG_TOKENS_PAGE: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   })
   .superRefine(httpsInProduction('APP_URL', 'OP_ISSUER', 'API_BASE_URL'), { when: () => true })
+  .superRefine(metricsSwitchConsistent)
   .transform((e) => ({
     nodeEnv: e.NODE_ENV,
     host: e.HOST,

@@ -34,7 +34,7 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
-  app.use((deps.metrics ?? new ServiceMetrics()).http());
+  if (config.metrics.enabled) app.use((deps.metrics ?? new ServiceMetrics()).http());
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes({ ready: () => deps.database.ping() }));
   // Logout posts a form that redirects to the OP: form-action must allow its origin.

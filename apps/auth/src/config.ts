@@ -14,6 +14,7 @@ import {
   type Env,
   metricsConfig,
   metricsEnv,
+  metricsSwitchConsistent,
 } from '@apps/shared';
 import { z } from 'zod';
 import { clientSource, staticClientsSchema } from './clients/static-clients.js';
@@ -133,6 +134,7 @@ const schema = z
     INSTITUTION_NAME: z.string().trim().min(1).optional(),
   })
   .superRefine(httpsInProduction('OP_ISSUER', 'API_URL', 'MTLS_ENDPOINT_URL', 'MCP_RESOURCE'), { when: () => true })
+  .superRefine(metricsSwitchConsistent)
   .superRefine((e, ctx) => {
     if (e.NODE_ENV === 'production' && !e.JWKS) {
       ctx.addIssue({ code: 'custom', path: ['JWKS'], message: 'required in production (generated keys are for development only)' });

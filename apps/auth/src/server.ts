@@ -84,7 +84,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   const metrics = deps.metrics ?? new OpMetrics();
   const app = express();
   app.disable('x-powered-by');
-  app.use(metrics.service.http());
+  if (config.metrics.enabled) app.use(metrics.service.http());
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
   app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
@@ -199,7 +199,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
           tokenConsents,
           memoryAdapter: options.memoryAdapter,
           refreshAllowance,
-          wrapAdapter: (model, adapter) => metrics.timedAdapter(model, adapter),
+          wrapAdapter: config.metrics.enabled ? (model, adapter) => metrics.timedAdapter(model, adapter) : undefined,
         });
         wireProviderEvents(built, audit, logger, metrics);
         wireConsentHooks(built, { endings, keys, issuer: config.issuer, logger });

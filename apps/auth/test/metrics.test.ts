@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Scrape } from '@kit/harness/metrics';
+import { parseExposition, Scrape } from '@kit/harness/metrics';
 import { basic, OAuthClient, pkcePair, TEST_CLIENT, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,4 +120,29 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     await op.restart();
     return scrape();
   }
+});
+
+describe('OP with METRICS_ENABLED=false', () => {
+  let store: TestStore;
+  let op: TestAuth;
+  beforeAll(async () => {
+    store = await createTestStore('sqlite');
+    op = await startTestAuth(store, { METRICS_ENABLED: 'false' });
+  });
+  afterAll(async () => {
+    await op?.close();
+    await store?.cleanup();
+  });
+
+  it('serves a code flow and a refresh without timing requests or storage, and opens no listener', async () => {
+    expect(op.current.metricsServer).toBeUndefined();
+    const browser = new OAuthClient(op.issuer);
+    const { code, verifier } = await browser.authorize({ scope: 'openid offline_access accounts:read', prompt: 'consent' });
+    const exchanged = await browser.exchange(code!, verifier);
+    expect(exchanged.status).toBe(200);
+    expect((await browser.refresh((exchanged.body as Tokens).refresh_token)).status).toBe(200);
+    const names = new Set(parseExposition(await op.current.metrics.service.scrape()).map((s) => s.name));
+    expect(names.has('http_server_request_duration_seconds_count')).toBe(false);
+    expect(names.has('op_adapter_duration_seconds_count')).toBe(false);
+  });
 });

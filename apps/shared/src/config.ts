@@ -150,22 +150,41 @@ export function httpsInProduction(...names: string[]) {
 }
 
 /**
- * The /metrics listener (see metrics.ts), one schema fragment for every app: METRICS_PORT unset
+ * Metrics (see metrics.ts), one schema fragment for every app: METRICS_ENABLED (default true)
+ * counts per-request metrics (HTTP durations, the API's request counter and data-port timing, the
+ * OP's adapter timing); false leaves that work out of the request path entirely. METRICS_PORT unset
  * means no listener (metrics are still counted), 0 a free port (tests); METRICS_HOST is loopback
  * unless the scraper sits in another container.
  */
 export const metricsEnv = {
+  METRICS_ENABLED: envBoolean(true),
   METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
 };
 
 export interface MetricsConfig {
+  /** False: no per-request metrics work and no listener (METRICS_ENABLED=false). */
+  enabled: boolean;
   host: string;
   /** Undefined: no listener. */
   port: number | undefined;
 }
 
-export const metricsConfig = (e: { METRICS_HOST: string; METRICS_PORT?: number | undefined }): MetricsConfig => ({
+interface MetricsEnv {
+  METRICS_ENABLED: boolean;
+  METRICS_HOST: string;
+  METRICS_PORT?: number | undefined;
+}
+
+export const metricsConfig = (e: MetricsEnv): MetricsConfig => ({
+  enabled: e.METRICS_ENABLED,
   host: e.METRICS_HOST,
   port: e.METRICS_PORT,
 });
+
+/** A refinement for env schemas: a metrics port with metrics switched off is a contradiction, refused. */
+export function metricsSwitchConsistent(env: MetricsEnv, ctx: z.RefinementCtx): void {
+  if (!env.METRICS_ENABLED && env.METRICS_PORT !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'set while METRICS_ENABLED=false: unset one of them' });
+  }
+}

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { Scrape } from '@kit/harness/metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen } from '../src/lifecycle.js';
-import { loadConfig, metricsConfig, metricsEnv, nodeEnv } from '../src/config.js';
+import { loadConfig, metricsConfig, metricsEnv, metricsSwitchConsistent, nodeEnv } from '../src/config.js';
 import { ServiceMetrics, startMetricsServer, UNMATCHED_ROUTE, type MetricsServer } from '../src/metrics.js';
 import { z } from 'zod';
 
@@ -93,14 +93,24 @@ describe('metrics configuration', () => {
   const load = (env: Record<string, string>) =>
     loadConfig(
       'test',
-      z.object({ NODE_ENV: nodeEnv, ...metricsEnv }).transform((e) => ({ nodeEnv: e.NODE_ENV, metrics: metricsConfig(e) })),
+      z
+        .object({ NODE_ENV: nodeEnv, ...metricsEnv })
+        .superRefine(metricsSwitchConsistent)
+        .transform((e) => ({ nodeEnv: e.NODE_ENV, metrics: metricsConfig(e) })),
       env,
     ).metrics;
 
   it('has no listener unless METRICS_PORT is set, and binds loopback by default', () => {
-    expect(load({})).toEqual({ host: '127.0.0.1', port: undefined });
-    expect(load({ METRICS_PORT: '9464' })).toEqual({ host: '127.0.0.1', port: 9464 });
-    expect(load({ METRICS_PORT: '0', METRICS_HOST: '::1' })).toEqual({ host: '::1', port: 0 });
+    expect(load({})).toEqual({ enabled: true, host: '127.0.0.1', port: undefined });
+    expect(load({ METRICS_PORT: '9464' })).toEqual({ enabled: true, host: '127.0.0.1', port: 9464 });
+    expect(load({ METRICS_PORT: '0', METRICS_HOST: '::1' })).toEqual({ enabled: true, host: '::1', port: 0 });
     expect(() => load({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+  });
+
+  it('switches metrics off with METRICS_ENABLED=false, and refuses a metrics port with them off', () => {
+    expect(load({ METRICS_ENABLED: 'false' })).toEqual({ enabled: false, host: '127.0.0.1', port: undefined });
+    expect(load({ METRICS_ENABLED: 'true', METRICS_PORT: '9464' }).enabled).toBe(true);
+    expect(() => load({ METRICS_ENABLED: 'false', METRICS_PORT: '9464' })).toThrow(/METRICS_PORT: set while METRICS_ENABLED=false/);
+    expect(() => load({ METRICS_ENABLED: 'maybe' })).toThrow(/METRICS_ENABLED/);
   });
 });
