@@ -1,7 +1,8 @@
 import { boundedLabel, Counter, Gauge, Histogram, ServiceMetrics, UNMATCHED_ROUTE } from '@apps/shared';
 import type { Adapter } from 'oidc-provider';
 import type { AuditEvent } from './audit/audit.js';
-import type { PublishedKey } from './keys/key-ring.js';
+import { ENDED_BY } from './consents/consent-store.js';
+import type { KeySet, PublishedKey } from './keys/key-ring.js';
 import type { ClientAuthEndpoint } from './security/client-auth-throttle.js';
 
 /** oidc-provider's own endpoints (default routes), served outside Express routes: their templates. */
@@ -47,6 +48,25 @@ const ADAPTER_OPERATIONS = new Set(['upsert', 'find', 'findByUid', 'findByUserCo
 /** Seconds; one query or a short transaction. */
 const ADAPTER_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+/**
+ * Why consents end, as this code ends them (consents/, cli/) and as FDX recipients revoke them
+ * (ConsentRevocationRequest.reason); an operator's own --reason text counts as `other`.
+ */
+const CONSENT_END_REASONS = [
+  'expired',
+  'token_revoked',
+  'code_reuse',
+  'refresh_token_reuse',
+  'signed_out',
+  'grant_revoked',
+  'client_deleted',
+  'customer_blocked',
+  'customer_deleted',
+  'operator',
+  'BUSINESS_RULE',
+  'USER_ACTION',
+] as const;
+
 const LOGIN_OUTCOMES: Partial<Record<AuditEvent['type'], string>> = {
   'login.success': 'success',
   'login.failure': 'failure',
@@ -88,6 +108,12 @@ export class OpMetrics {
     labelNames: ['reason'],
     registers: [this.service.registry],
   });
+  private readonly consentsEnded = new Counter({
+    name: 'op_consents_ended_total',
+    help: 'Consents ended by this instance, by status (REVOKED, EXPIRED), who ended them (customer, client, operator, system) and why.',
+    labelNames: ['status', 'ended_by', 'reason'],
+    registers: [this.service.registry],
+  });
   private readonly clientAuthFailures = new Counter({
     name: 'op_client_authentication_failures_total',
     help: 'Failed client authentications by endpoint.',
@@ -103,6 +129,7 @@ export class OpMetrics {
     registers: [this.service.registry],
   });
   private keys: readonly PublishedKey[] = [];
+  private retiredKeys: readonly PublishedKey[] = [];
   private readonly keyAge: Gauge<'kid' | 'alg' | 'state'> = new Gauge({
     name: 'op_signing_key_age_seconds',
     help: 'Age of every published database signing key (kid, alg, state: next, current, previous); static JWKS keys have no known age.',
@@ -118,7 +145,21 @@ export class OpMetrics {
     collect: () => this.collectKeyAges(),
   });
 
-  constructor() {
+  private readonly keyNeeded: Gauge<'kid' | 'alg' | 'state'> = new Gauge({
+    name: 'op_signing_key_needed_seconds',
+    help:
+      'Seconds until the last token a database key signed before a newer key took over has expired (previous keys; retired keys while above 0: ' +
+      'tokens it signed are still valid but no longer verify).',
+    labelNames: ['kid', 'alg', 'state'],
+    registers: [this.service.registry],
+    collect: () => this.collectKeyNeeds(),
+  });
+
+  /**
+   * `keyNeededMs`: how long after a key stopped signing a token it signed may still be valid (the
+   * longest token lifetime plus the key reload interval, during which an instance may still sign with it).
+   */
+  constructor(private readonly options: { keyNeededMs?: number } = {}) {
     for (const outcome of new Set(Object.values(LOGIN_OUTCOMES))) this.logins.inc({ outcome }, 0);
     this.lockouts.inc(0);
   }
@@ -137,6 +178,26 @@ export class OpMetrics {
     if (event.type === 'consent.denied') this.consents.inc({ decision: 'denied' });
     if (event.type === 'grant.revoked') this.grantsRevoked.inc({ reason: 'revoked' });
     if (event.type === 'refresh_token.reuse_detected') this.grantsRevoked.inc({ reason: 'refresh_token_reuse' });
+    if (event.type === 'consent.ended' || event.type === 'consent.expired') this.consentEnded(event.detail ?? {});
+  }
+
+  private consentEnded(detail: Record<string, unknown>): void {
+    this.consentsEnded.inc({
+      status: boundedLabel(detail.status, ['REVOKED', 'EXPIRED']),
+      ended_by: boundedLabel(detail.by, ENDED_BY),
+      reason: boundedLabel(detail.reason, CONSENT_END_REASONS),
+    });
+  }
+
+  /** At scrape time: previous keys, and retired keys whose tokens may still be valid. */
+  private collectKeyNeeds(): void {
+    this.keyNeeded.reset();
+    const now = Date.now();
+    for (const key of [...this.keys, ...this.retiredKeys]) {
+      if (key.stoppedSigningAt === undefined || (key.state !== 'previous' && key.state !== 'retired')) continue;
+      const needed = Math.max(0, (key.stoppedSigningAt + (this.options.keyNeededMs ?? 0) - now) / 1000);
+      if (key.state === 'previous' || needed > 0) this.keyNeeded.set({ kid: key.kid, alg: key.alg, state: key.state }, needed);
+    }
   }
 
   /** At scrape time: ages from the keys of the last reload; the first key of an algorithm is the one that signs. */
@@ -179,9 +240,10 @@ export class OpMetrics {
     });
   }
 
-  /** The keys the provider runs with, in signing precedence (set at every key reload). */
-  publishedKeys(keys: readonly PublishedKey[]): void {
-    this.keys = keys;
+  /** The keys the provider runs with, in signing precedence, and the retired ones (set at every key reload). */
+  keysLoaded(keys: Pick<KeySet, 'published' | 'retired'>): void {
+    this.keys = keys.published;
+    this.retiredKeys = keys.retired;
   }
 
   clientAuthenticationFailed(endpoint: ClientAuthEndpoint): void {

@@ -73,6 +73,14 @@ export function maxAccessTokenTtl(config: AuthConfig): number {
   return Math.max(config.ttl.accessToken, ...config.clients.map((c) => c.access_token_ttl ?? 0));
 }
 
+/**
+ * How long a signing key stays needed once a newer one took over: an instance may sign with it
+ * until its next key reload, and what it signed then (access and ID tokens) stays valid that long.
+ */
+export function keyNeededMs(config: AuthConfig): number {
+  return (config.keysReloadIntervalSeconds + Math.max(maxAccessTokenTtl(config), config.ttl.idToken)) * 1000;
+}
+
 function staticClientOrigins(config: AuthConfig): string[] {
   const uris = config.clients.flatMap((c) => [...c.redirect_uris, ...c.post_logout_redirect_uris]);
   return [...new Set(uris.map((u) => new URL(u).origin))];
@@ -167,7 +175,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const customers = customerDirectory(config, database.db, (email) => guard.isLocked(email), logger);
     const staticKeys = config.jwks ?? (await devSigningKeys(database.db, config.accessTokenSigningAlg));
     if (!config.jwks) logger.warn('using development signing keys stored in the database (set JWKS in production)');
-    const metrics = new OpMetrics();
+    const metrics = new OpMetrics({ keyNeededMs: keyNeededMs(config) });
     const audit = new AuditLog(database.db, logger, (event) => metrics.audited(event));
     const consents = new ConsentStore(database.db);
     const endings = new ConsentEndings(consents, audit);
@@ -187,7 +195,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
     const providers = await startReloadingProvider({
       load: async () => {
         const keys = await keyRing.load();
-        metrics.publishedKeys(keys.published);
+        metrics.keysLoaded(keys);
         return keys;
       },
       build: (keys) => {

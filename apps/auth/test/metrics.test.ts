@@ -12,6 +12,9 @@ async function loginPage(browser: OAuthClient) {
   return browser.get(browser.authorizeUrl({ challenge: pkcePair().challenge, state: randomBytes(4).toString('hex') }));
 }
 
+const TWO_DAYS_S = 2 * 86_400;
+const HOUR_MS = 3_600_000;
+
 describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) => {
   let store: TestStore;
   let op: TestAuth;
@@ -24,6 +27,8 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
       LOGIN_LOCKOUT_THRESHOLD: '2',
       RATE_LIMIT_SYNC_MS: '0',
       KEYS_ENCRYPTION_KEY: 'metrics-test-keys-encryption-key-0000000000',
+      // Access tokens outliving the 24 h after which `keys retire` lets a former signer go.
+      ACCESS_TOKEN_TTL: String(TWO_DAYS_S),
     });
   });
   afterAll(async () => {
@@ -56,6 +61,8 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'success' })).toBe(1);
     expect(moved('op_token_grants_total', { grant_type: 'refresh_token', outcome: 'invalid_grant' })).toBe(2);
     expect(moved('op_grants_revoked_total', { reason: 'refresh_token_reuse' })).toBe(1);
+    expect(moved('op_consents_ended_total', { status: 'REVOKED', ended_by: 'system', reason: 'refresh_token_reuse' })).toBe(1);
+    expect(moved('op_consents_ended_total')).toBe(1);
     const storage = (model: string, operation: string) => moved('op_adapter_duration_seconds_count', { model, operation, outcome: 'ok' });
     expect(storage('AuthorizationCode', 'consume')).toBe(1);
     expect(storage('RefreshToken', 'find')).toBeGreaterThanOrEqual(2);
@@ -114,6 +121,50 @@ describe.each(ENGINES)('OP metrics on %s, scraped from METRICS_PORT', (engine) =
     expect(age).toBeGreaterThanOrEqual(0);
     expect(age).toBeLessThan(60);
     expect(promoted.matching('op_signing_key_age_seconds', { kid, state: 'current' })).toHaveLength(1);
+  });
+
+  it('counts the consent a client ends by revoking its refresh token, by status, who ended it and why', async () => {
+    const browser = new OAuthClient(op.issuer);
+    const { code, verifier } = await browser.authorize({ scope: 'openid offline_access accounts:read', prompt: 'consent' });
+    const { refresh_token: refreshToken } = (await browser.exchange(code!, verifier)).body as Tokens;
+    const before = await scrape();
+    const revoked = await browser.backChannel('/token/revocation', { token: refreshToken, token_type_hint: 'refresh_token' });
+    expect(revoked.status).toBe(200);
+    const after = await scrape();
+    const ended = { status: 'REVOKED', ended_by: 'client', reason: 'token_revoked' };
+    expect(after.sum('op_consents_ended_total', ended) - before.sum('op_consents_ended_total', ended)).toBe(1);
+    expect(after.sum('op_consents_ended_total') - before.sum('op_consents_ended_total')).toBe(1);
+  });
+
+  it('reports how long a former signer stays needed, and a retired key whose tokens are still valid', async () => {
+    const database = await openAuthDatabase(op.config);
+    let first: string;
+    try {
+      const keys = new SigningKeyStore(database.db, new KeyCipher(op.config.keysEncryptionKey!));
+      first = (await keys.generate('RS256', null)).kid;
+      await keys.promote(first, true);
+      await keys.promote((await keys.generate('RS256', null)).kid, true);
+    } finally {
+      await database.close();
+    }
+    const replaced = await scrapeAfterRestart();
+    const needed = replaced.sum('op_signing_key_needed_seconds', { kid: first, alg: 'RS256', state: 'previous' });
+    // The longest token lifetime plus the key reload interval, counted from the takeover a moment ago.
+    const window = TWO_DAYS_S + op.config.keysReloadIntervalSeconds;
+    expect(needed).toBeGreaterThan(window - 60);
+    expect(needed).toBeLessThanOrEqual(window);
+
+    // The operator retires it the day after, as the CLI allows (24 h after it stopped signing): its tokens still live.
+    const later = await openAuthDatabase(op.config);
+    try {
+      await new SigningKeyStore(later.db, new KeyCipher(op.config.keysEncryptionKey!), () => Date.now() + 25 * HOUR_MS).retire(first);
+    } finally {
+      await later.close();
+    }
+    const retired = await scrapeAfterRestart();
+    expect(retired.matching('op_signing_key_needed_seconds', { kid: first, state: 'previous' })).toEqual([]);
+    expect(retired.sum('op_signing_key_needed_seconds', { kid: first, alg: 'RS256', state: 'retired' })).toBeGreaterThan(window - 60);
+    expect(retired.matching('op_signing_key_age_seconds', { kid: first })).toEqual([]);
   });
 
   async function scrapeAfterRestart() {

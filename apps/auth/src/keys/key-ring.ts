@@ -1,12 +1,14 @@
 import type { SigningKeys } from './jwks.js';
 import type { KeyState, LoadedKey, SigningKeyStore } from './key-store.js';
 
-/** A published key's facts for the key-age metrics; static keys (JWKS, development keys) have no known creation time. */
+/** A key's facts for the key metrics; static keys (JWKS, development keys) have no known times. */
 export interface PublishedKey {
   kid: string;
   alg: string;
   state: KeyState | 'static';
   createdAt: number | undefined;
+  /** When a newer key of its algorithm took over (database keys that signed: previous and retired). */
+  stoppedSigningAt: number | undefined;
 }
 
 /** The JWKS the OP runs with, and a fingerprint that changes whenever it (or its order) does. */
@@ -15,6 +17,8 @@ export interface KeySet {
   fingerprint: string;
   /** The same keys in the same order (the first of an algorithm signs). */
   published: PublishedKey[];
+  /** Database keys retired after they signed: no longer published, though tokens they signed may still be in use. */
+  retired: PublishedKey[];
 }
 
 /**
@@ -44,8 +48,17 @@ export class KeyRing {
     const byKid = new Map(stored.map((k) => [k.kid, k]));
     const published = jwks.keys.map((jwk): PublishedKey => {
       const key = byKid.get(jwk.kid);
-      return { kid: jwk.kid, alg: key?.alg ?? jwk.alg ?? jwk.kty, state: key?.state ?? 'static', createdAt: key?.createdAt };
+      return {
+        kid: jwk.kid,
+        alg: key?.alg ?? jwk.alg ?? jwk.kty,
+        state: key?.state ?? 'static',
+        createdAt: key?.createdAt,
+        stoppedSigningAt: key?.stoppedSigningAt ?? undefined,
+      };
     });
-    return { jwks, fingerprint: jwks.keys.map((k) => k.kid).join(' '), published };
+    const retired = (await this.store.list())
+      .filter((k) => k.state === 'retired' && k.stoppedSigningAt !== null)
+      .map((k): PublishedKey => ({ kid: k.kid, alg: k.alg, state: k.state, createdAt: k.createdAt, stoppedSigningAt: k.stoppedSigningAt ?? undefined }));
+    return { jwks, fingerprint: jwks.keys.map((k) => k.kid).join(' '), published, retired };
   }
 }
