@@ -101,7 +101,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (res.headersSent) return;
     res.status(out.status).set('Cache-Control', 'no-store');
     if (out.status === 503) res.set('Retry-After', '5');
-    if (req.accepts(['json', 'html']) === 'html' && req.path.startsWith('/interaction/')) {
+    if (req.accepts(['json', 'html']) === 'html' && (req.path.startsWith('/interaction/') || req.path.startsWith('/account/'))) {
       res.type('html').send(await renderView('error', { error: out.error, description: out.description }));
       return;
     }

@@ -48,6 +48,7 @@ import { internalRoutes } from './consents/internal-routes.js';
 import { wireConsentHooks } from './consents/provider-hooks.js';
 import { TokenConsents } from './consents/token-consents.js';
 import { OpMetrics } from './metrics.js';
+import { accountRoutes } from './account/routes.js';
 
 export interface AuthDeps {
   logger: Logger;
@@ -116,13 +117,14 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       maxAccessTokenTtlSeconds: maxAccessTokenTtl(config),
     }),
   );
+  const csrf = new CsrfTokens(config.cookieKeys);
   app.use(
     interactionRoutes({
       provider,
       customers: deps.customers,
       audit,
       guard: deps.guard,
-      csrf: new CsrfTokens(config.cookieKeys),
+      csrf,
       formActionOrigins,
       consents: deps.endings.store,
       catalog: deps.catalog,
@@ -130,6 +132,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
       logger: deps.logger,
     }),
   );
+  app.use(accountRoutes({ provider, issuer: config.issuer, customers: deps.customers, endings: deps.endings, catalog: deps.catalog, csrf, logger: deps.logger }));
   const failedClientAuth = clientAuthThrottle(deps.clientAuthFailures, config, audit, metrics);
   app.post('/token', failedClientAuth('token', basicClientId), tokenRateLimit(deps.tokenCounter, config, new ClientLimits(config), audit));
   app.post('/token/introspection', failedClientAuth('introspection', basicClientId));

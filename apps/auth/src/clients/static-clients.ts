@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { API_SCOPES } from '../provider/scopes.js';
 import { rateLimitsSchema } from '../security/client-limits.js';
+import { isReservedClientId } from '../account/built-in-client.js';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -18,7 +19,7 @@ const redirectUri = z.url({ protocol: /^https?$/ }).refine((u) => !u.includes('#
 /** One statically configured client, as written in OIDC_CLIENTS / .env.clients.json (snake_case like RFC 7591). */
 export const staticClientSchema = z
   .strictObject({
-    client_id: z.string().min(1),
+    client_id: z.string().min(1).refine((id) => !isReservedClientId(id), 'is reserved for the OP itself (its connected-apps page)'),
     client_secret: z.string().min(32, 'must be at least 32 characters').optional(),
     client_name: z.string().min(1).optional(),
     // Shown as the data recipient's home page and logo in FDX ConsentGrant parties.

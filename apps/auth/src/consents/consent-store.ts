@@ -147,8 +147,8 @@ export class ConsentStore {
     return row && toConsent(row);
   }
 
-  /** A customer's consents, newest first: the active ones and those ended in the last 13 months. */
-  async listForCustomer(customerId: string): Promise<Consent[]> {
+  /** A customer's consents, newest first, at most `limit`: the active ones and those ended in the last 13 months. */
+  async listForCustomer(customerId: string, limit = 1000): Promise<Consent[]> {
     const since = this.now() - ENDED_RETENTION_MS;
     const rows = await this.db
       .selectFrom('consents')
@@ -156,6 +156,7 @@ export class ConsentStore {
       .where('customer_id', '=', customerId)
       .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', since)]))
       .orderBy('created_at', 'desc')
+      .limit(limit)
       .execute();
     return rows.map(toConsent);
   }

@@ -15,6 +15,7 @@ import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
 import { requestsMcpResource } from './mcp-resource.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 import type { TokenConsents } from '../consents/token-consents.js';
+import { connectedAppsClient, loadExistingGrant } from '../account/built-in-client.js';
 
 export interface ProviderDeps {
   db: Kysely<AuthSchema>;
@@ -89,7 +90,9 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
   const { refreshAllowance } = deps;
   return {
     ...(deps.memoryAdapter ? {} : { adapter: databaseAdapter(config, deps) }),
-    clients: config.clients.map(toClientMetadata),
+    // The operator's clients and the OP's own (the connected-apps page signs in through it).
+    clients: [...config.clients.map(toClientMetadata), connectedAppsClient(config.issuer)],
+    loadExistingGrant,
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
