@@ -133,7 +133,7 @@ describe.each(ENGINES)('the connected-apps page on %s', (engine) => {
     const { browser, consentId, tokens } = await connect();
     const other = await connect();
     const foreignToken = await stopToken(other.browser, other.consentId);
-    for (const values of [{}, { _csrf: 'forged' }, { _csrf: foreignToken }]) {
+    for (const values of [{}, { _csrf: 'forged' }, { _csrf: foreignToken }] as Record<string, string>[]) {
       const res = await browser.request(`${PAGE}/${consentId}/stop`, form(values));
       expect(res.status).toBe(403);
       expect(res.body).toContain('did not come from this site');
