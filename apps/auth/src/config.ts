@@ -21,6 +21,13 @@ import { clientSource, staticClientsSchema } from './clients/static-clients.js';
 import { ACCESS_TOKEN_ALGS, hasKeyFor, jwksSchema } from './keys/jwks.js';
 
 const seconds = envInt;
+
+/** A comma-separated list of hostnames, `*.example.com` for any subdomain of example.com; lower-cased. */
+const hostList = z
+  .string()
+  .default('')
+  .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+  .refine((hosts) => hosts.every((h) => /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$|^\[[0-9a-f:.]+\]$/.test(h)), 'must be hostnames separated by commas (*.example.com for its subdomains)');
 const DEV_CLIENT_SECRET = 'dev-insecure-rp-client-secret-change-me-000000000';
 const DEV_KEYS_ENCRYPTION_KEY = 'dev-insecure-keys-encryption-key-change-me-000000000';
 
@@ -121,6 +128,15 @@ const schema = z
       .default('openid')
       .refine((s) => s.split(' ').includes('openid'), 'must include openid'),
     UPSTREAM_OIDC_TIMEOUT: seconds(5, 1, 60),
+    // Client ID metadata documents (README, "Connect an AI assistant"): an agent's client_id is an
+    // https URL whose JSON the OP fetches. Hosts allowed (empty: any) and refused; fetch limits.
+    CLIENT_ID_METADATA_DOCUMENTS: envBoolean(true),
+    CLIENT_ID_METADATA_DOCUMENT_HOSTS: hostList,
+    CLIENT_ID_METADATA_DOCUMENT_DENY_HOSTS: hostList,
+    CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS: envInt(2500, 100, 10_000),
+    CLIENT_ID_METADATA_DOCUMENT_MAX_BYTES: envInt(5 * 1024, 512, 64 * 1024),
+    // Development only: documents on localhost / 127.0.0.1 / [::1] (refused like any private address otherwise).
+    CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK: envBoolean(false),
     // Consents (issue 16): how long one lasts unless its client says otherwise, and the cap no client exceeds.
     CONSENT_DURATION_DAYS: envInt(365, 1),
     CONSENT_MAX_DAYS: envInt(396, 1),
@@ -161,6 +177,9 @@ const schema = z
     }
     if (e.CONSENT_DURATION_DAYS > e.CONSENT_MAX_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['CONSENT_DURATION_DAYS'], message: `must not exceed CONSENT_MAX_DAYS (${e.CONSENT_MAX_DAYS})` });
+    }
+    if (e.NODE_ENV === 'production' && e.CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK) {
+      ctx.addIssue({ code: 'custom', path: ['CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK'], message: 'loopback client ID metadata documents are for development only; production refuses them' });
     }
     if (e.NODE_ENV === 'production' && e.REGISTRATION_OPEN) {
       ctx.addIssue({ code: 'custom', path: ['REGISTRATION_OPEN'], message: 'open registration is refused in production' });
@@ -253,6 +272,14 @@ const schema = z
         open: e.REGISTRATION_OPEN,
         initialAccessToken: e.REGISTRATION_INITIAL_ACCESS_TOKEN,
         maxClients: e.REGISTRATION_MAX_CLIENTS,
+      },
+      clientIdDocuments: {
+        enabled: e.CLIENT_ID_METADATA_DOCUMENTS,
+        allowHosts: e.CLIENT_ID_METADATA_DOCUMENT_HOSTS,
+        denyHosts: e.CLIENT_ID_METADATA_DOCUMENT_DENY_HOSTS,
+        timeoutMs: e.CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS,
+        maxBytes: e.CLIENT_ID_METADATA_DOCUMENT_MAX_BYTES,
+        allowLoopback: e.CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK,
       },
       consents: { durationDays: e.CONSENT_DURATION_DAYS, maxDays: e.CONSENT_MAX_DAYS },
       internalSecret: e.INTERNAL_SECRET,

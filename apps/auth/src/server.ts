@@ -24,6 +24,7 @@ import { startSweeper } from './db/sweeper.js';
 import { devSigningKeys } from './keys/dev-keys.js';
 import { wireProviderEvents } from './provider/events.js';
 import { createProvider } from './provider/provider.js';
+import type { Fetch } from './provider/client-id-documents.js';
 import { startReloadingProvider } from './provider/reloading-provider.js';
 import { KeyCipher } from './keys/key-cipher.js';
 import { KeyRing } from './keys/key-ring.js';
@@ -163,7 +164,7 @@ export interface AuthService {
  * The OP's lifecycle: opens the database (migrating it), loads keys and users, builds the app
  * and starts the sweeper; `close()` stops them and flushes what is buffered.
  */
-export async function startServer(config: AuthConfig, logger: Logger, options: { memoryAdapter?: boolean } = {}): Promise<AuthService> {
+export async function startServer(config: AuthConfig, logger: Logger, options: { memoryAdapter?: boolean; fetch?: Fetch } = {}): Promise<AuthService> {
   const database = await openAuthDatabase(config, logger);
   try {
     const store = new CustomerStore(database.db);
@@ -209,6 +210,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
           logger,
           tokenConsents,
           memoryAdapter: options.memoryAdapter,
+          ...(options.fetch ? { fetch: options.fetch } : {}),
           refreshAllowance,
           wrapAdapter: config.metrics.enabled ? (model, adapter) => metrics.timedAdapter(model, adapter) : undefined,
         });

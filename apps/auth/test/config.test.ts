@@ -125,6 +125,18 @@ describe('auth configuration', () => {
     expect(config.seedDemoUsers).toBe(false);
   });
 
+  it('client ID metadata documents: on, any host, 2.5 s, 5 KiB by default; host lists parsed; loopback refused in production', () => {
+    expect(loadAuthConfig({ ...noFile }).clientIdDocuments).toEqual({ enabled: true, allowHosts: [], denyHosts: [], timeoutMs: 2500, maxBytes: 5120, allowLoopback: false });
+    const listed = loadAuthConfig({ ...noFile, CLIENT_ID_METADATA_DOCUMENT_HOSTS: ' Agents.Example , *.assistant.example', CLIENT_ID_METADATA_DOCUMENT_DENY_HOSTS: 'bad.example' });
+    expect(listed.clientIdDocuments).toMatchObject({ allowHosts: ['agents.example', '*.assistant.example'], denyHosts: ['bad.example'] });
+    expect(problemsOf({ ...noFile, CLIENT_ID_METADATA_DOCUMENT_HOSTS: 'https://agents.example/' }).join('\n')).toContain('CLIENT_ID_METADATA_DOCUMENT_HOSTS: must be hostnames');
+    expect(problemsOf({ ...noFile, CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS: '60000' }).join('\n')).toContain('CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS');
+    expect(loadAuthConfig({ ...noFile, CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK: 'true' }).clientIdDocuments.allowLoopback).toBe(true);
+    expect(problemsOf({ ...noFile, ...productionEnv(), CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK: 'true' })).toEqual([
+      'CLIENT_ID_METADATA_DOCUMENT_ALLOW_LOOPBACK: loopback client ID metadata documents are for development only; production refuses them',
+    ]);
+  });
+
   it('refuses demo users in production', () => {
     expect(problemsOf({ ...noFile, NODE_ENV: 'production', SEED_DEMO_USERS: 'true' })).toContain(
       'SEED_DEMO_USERS: demo users are refused in production (add customers with pnpm kit customers)',

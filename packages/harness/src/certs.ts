@@ -1,5 +1,6 @@
-// Throwaway X.509 material for mutual-TLS tests, made with the openssl CLI in a temporary folder:
-// a client CA, certificates it issues, and self-signed certificates (RFC 8705's two methods).
+// Throwaway X.509 material for TLS tests, made with the openssl CLI in a temporary folder: a CA,
+// client certificates it issues and self-signed ones (RFC 8705's two methods), and server
+// certificates for test HTTPS origins (e.g. an agent's client ID metadata documents).
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,16 @@ export class TestCertificates {
     const name = `c${this.serial++}`;
     openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subj(dn), '-keyout', `${name}.key`, '-out', `${name}.csr`], this.dir);
     writeFileSync(join(this.dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n');
+    openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(this.serial), '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`], this.dir);
+    return this.load(name);
+  }
+
+  /** A server certificate issued by this CA for `hostnames` (DNS names or IP addresses), e.g. `['localhost', '127.0.0.1']`. */
+  issueServer(hostnames: string[]): IssuedCertificate {
+    const name = `h${this.serial++}`;
+    const san = hostnames.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', subj(`CN=${hostnames[0]}`), '-keyout', `${name}.key`, '-out', `${name}.csr`], this.dir);
+    writeFileSync(join(this.dir, `${name}.ext`), `extendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
     openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', String(this.serial), '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`], this.dir);
     return this.load(name);
   }

@@ -214,8 +214,9 @@ export class OAuthClient {
       response_type: 'code',
       scope: o.scope ?? 'openid profile email offline_access accounts:read transactions:read',
       state: o.state,
-      nonce: randomBytes(8).toString('hex'),
     });
+    // A nonce is OpenID Connect's: a plain OAuth request (no openid, e.g. an MCP client's) has none.
+    if (params.get('scope')!.split(' ').includes('openid')) params.set('nonce', randomBytes(8).toString('hex'));
     if (o.codeChallengeMethod !== null) {
       params.set('code_challenge', o.challenge);
       params.set('code_challenge_method', o.codeChallengeMethod ?? 'S256');

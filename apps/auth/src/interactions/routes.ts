@@ -12,6 +12,7 @@ import type { Customer, CustomerDirectory } from '../customers/directory.js';
 import { normalizeEmail } from '../customers/store.js';
 import { describeScopes } from '../provider/scopes.js';
 import { clientKind } from '../security/client-limits.js';
+import { documentHost } from '../provider/client-id-documents.js';
 import { AccountLocked, CsrfError, RateLimited, UpstreamLoginError } from '../errors.js';
 import type { LoginAttempt, LoginGuard } from '../security/login-guard.js';
 import { renderView } from '../views.js';
@@ -193,13 +194,17 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       }
     }
     const days = consentDurationDays(metadata, deps.consentConfig);
+    const kind = client === undefined ? undefined : clientKind(client);
+    // An agent's client_id is the URL of its metadata document: the host it came from is what the bank can vouch for.
+    const agentHost = client !== undefined && kind === 'agent' ? documentHost(client.clientId) : undefined;
     res.status(extra.status ?? 200).type('html').send(
       await renderView('consent', {
         uid: details.uid,
         csrf: csrf.issue(details.uid),
-        clientName: client?.clientName ?? client?.clientId ?? 'An application',
-        // Registered over HTTP: its name is its own claim, not the operator's.
-        selfRegistered: client !== undefined && clientKind(client) === 'registered',
+        clientName: client?.clientName ?? agentHost ?? client?.clientId ?? 'An application',
+        // Registered over HTTP, or an agent's document: its name is its own claim, not the operator's.
+        selfRegistered: kind === 'registered',
+        agentHost,
         scopes: describeScopes(requested),
         accountLabel: customer?.claims.email ?? accountId ?? '',
         selection,

@@ -13,6 +13,7 @@ import { ClientLimits } from '../security/client-limits.js';
 import { EXTRA_CLIENT_METADATA, pkceRequired, validateClientMetadata } from './client-policy.js';
 import { mtlsEndpointAliases, mtlsFeature, readCaFile } from './mtls.js';
 import { requestsMcpResource } from './mcp-resource.js';
+import { assertAgentResource, clientIdDocumentsFeature, documentFetch, isAgent, type Fetch } from './client-id-documents.js';
 import { ALL_SCOPES, API_SCOPES } from './scopes.js';
 import type { TokenConsents } from '../consents/token-consents.js';
 import { connectedAppsClient, loadExistingGrant } from '../account/built-in-client.js';
@@ -30,6 +31,8 @@ export interface ProviderDeps {
   refreshAllowance?: (ctx: KoaContextWithOIDC) => Promise<void>;
   /** Wraps each model's database adapter (the OP's metrics time its queries). */
   wrapAdapter?: (model: string, adapter: Adapter) => Adapter;
+  /** How the OP fetches what clients publish (client ID metadata documents, key sets); tests pass one trusting their CA. */
+  fetch?: Fetch;
 }
 
 type StaticClient = AuthConfig['clients'][number];
@@ -100,8 +103,13 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       id_token_signed_response_alg: 'RS256',
     },
     extraClientMetadata: { properties: EXTRA_CLIENT_METADATA, validator: validateClientMetadata },
-    // A registered client's key set or sector document: small documents, never megabytes.
-    fetchResponseBodyLimits: { 'client_id metadata document': 5 * 1024, jwks_uri: 64 * 1024, sector_identifier_uri: 64 * 1024 },
+    // A registered client's key set or sector document, an agent's metadata: small documents, never megabytes.
+    fetchResponseBodyLimits: {
+      'client_id metadata document': config.clientIdDocuments.maxBytes,
+      jwks_uri: 64 * 1024,
+      sector_identifier_uri: 64 * 1024,
+    },
+    fetch: documentFetch(config.clientIdDocuments, deps.fetch),
     jwks: deps.keys,
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none'],
     discovery: config.mtls.endpointUrl ? { mtls_endpoint_aliases: mtlsEndpointAliases(config.mtls.endpointUrl) } : {},
@@ -137,10 +145,14 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       ...(await deps.tokenConsents.claims(ctx, token)),
       ...(token.client ? { rl: limits.apiClaim(token.client) } : {}),
     }),
+    // An agent (client ID metadata document) gets a refresh token whenever its document lists the
+    // grant: it asks for the MCP server's scopes (its RFC 9728 metadata lists no offline_access, and
+    // MCP clients do not add it), lives outside the customer's browser session, and is public, so
+    // its refresh tokens rotate. Its tokens last as long as the consent, not the OP session.
     issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true),
+      client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client['force_refresh_token'] === true || isAgent(client)),
     expiresWithSession: async (ctx, code) =>
-      !code.scopes.has('offline_access') && ctx.oidc.client?.['force_refresh_token'] !== true,
+      !code.scopes.has('offline_access') && ctx.oidc.client?.['force_refresh_token'] !== true && !isAgent(ctx.oidc.client),
     ttl: {
       // Access and refresh tokens never outlive their consent.
       AccessToken: (ctx, _token, client) => deps.tokenConsents.capTtl(ctx, numberOr(client['access_token_ttl'], ttl.accessToken)),
@@ -155,6 +167,7 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
     features: {
       devInteractions: { enabled: false },
       revocation: { enabled: true },
+      clientIdMetadataDocument: clientIdDocumentsFeature(config.clientIdDocuments),
       mTLS: mtlsFeature(readCaFile(config.mtls.caFile)),
       // RFC 9126, on for every client; required for all (REQUIRE_PAR) or per client
       // (require_pushed_authorization_requests). Responses always carry RFC 9207 `iss`.
@@ -175,13 +188,17 @@ export function buildConfiguration(config: AuthConfig, deps: ProviderDeps): Conf
       },
       resourceIndicators: {
         enabled: true,
-        // A token request without `resource` still gets a JWT for the API.
-        defaultResource: async (_ctx, _client, oneOf) => oneOf ?? config.apiAudience,
+        // A token request without `resource` still gets a JWT for the API; an agent must name the MCP server.
+        defaultResource: async (_ctx, client, oneOf) => {
+          if (oneOf === undefined) assertAgentResource(client, undefined, config.mcpResource);
+          return oneOf ?? config.apiAudience;
+        },
         useGrantedResource: async () => true,
         async getResourceServerInfo(ctx, resourceIndicator, client) {
           // The API's URL (what its RFC 9728 metadata names) or the configured audience: the token's
           // audience is the indicator the client asked for, so the three always agree. The MCP server is
           // a resource server of its own: its tokens are refused by the FDX routes and vice versa.
+          assertAgentResource(client, resourceIndicator, config.mcpResource);
           const mcp = resourceIndicator === config.mcpResource;
           if (!mcp && !config.apiResources.includes(resourceIndicator)) throw new errors.InvalidTarget();
           return {

@@ -24,17 +24,21 @@ export const RATE_LIMIT_FIELDS = Object.keys(rateLimitsSchema.shape) as (keyof C
 /**
  * `operator`: a confidential client the operator configured (static or `pnpm kit clients`);
  * `registered`: registered over HTTP (oidc-provider stamps `client_id_issued_at` on those only);
- * `public`: no secret. The last two keep tight defaults.
+ * `agent`: an AI assistant whose client_id is the URL of its client ID metadata document;
+ * `public`: no secret. The last three keep tight defaults.
  */
-export type ClientKind = 'operator' | 'registered' | 'public';
+export type ClientKind = 'operator' | 'registered' | 'agent' | 'public';
 
 /** What limits need of oidc-provider's Client (its `rate_limits` metadata is read by name). */
 export interface LimitedClient {
   clientAuthMethod?: string | undefined;
   clientIdIssuedAt?: number | undefined;
+  /** Set by oidc-provider on clients resolved from a client ID metadata document. */
+  clientIdMetadataDocument?: boolean | undefined;
 }
 
 export function clientKind(client: LimitedClient): ClientKind {
+  if (client.clientIdMetadataDocument === true) return 'agent';
   if (client.clientIdIssuedAt !== undefined) return 'registered';
   return client.clientAuthMethod === 'none' ? 'public' : 'operator';
 }

@@ -6,6 +6,7 @@ import { TEST_CLIENT } from '@kit/harness/oauth';
 import type { TestStore } from '@kit/harness/store';
 import { startServer, type AuthService } from '../../src/server.js';
 import { loadAuthConfig, type AuthConfig } from '../../src/config.js';
+import type { Fetch } from '../../src/provider/client-id-documents.js';
 import { startCatalogServer, type CatalogServer } from '@kit/harness/account-catalog';
 
 /** INTERNAL_SECRET of test OPs (and of the catalog server they ask for accounts). */
@@ -43,6 +44,8 @@ export async function startTestAuth(
   env: Record<string, string> = {},
   /** Receives every log line (level info and up), e.g. to prove what is never logged. */
   onLog?: (line: string) => void,
+  /** How the OP fetches what clients publish (e.g. `fetchTrusting` a test origin's CA). */
+  options: { fetch?: Fetch } = {},
 ): Promise<TestAuth> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,11 +77,11 @@ export async function startTestAuth(
     url,
     config,
     catalog,
-    current: await startServer(config, logger),
+    current: await startServer(config, logger, options),
     async restart(between) {
       await handle.current.close();
       await between?.();
-      handle.current = await startServer(config, logger);
+      handle.current = await startServer(config, logger, options);
     },
     async close() {
       server.closeAllConnections();
