@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent } from '@apps/shared';
+import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent, tracingConfig, tracingEnv } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -8,6 +8,7 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envPort(3003),
     ...metricsEnv,
+    ...tracingEnv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     API_URL: httpsUrl.default('https://localhost:8444'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
@@ -40,11 +41,12 @@ const schema = z
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .superRefine(metricsSwitchConsistent)
-  .transform((e) => ({
+  .transform((e, ctx) => ({
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     metrics: metricsConfig(e),
+    tracing: tracingConfig(e, 'api', ctx),
     logLevel: e.LOG_LEVEL,
     publicUrl: e.API_URL,
     // The MCP server's resource identifier and the audience of the tokens it accepts (RFC 8707).

@@ -2,14 +2,17 @@ import express, { type Express } from 'express';
 import {
   apiSecurityHeaders,
   createRateCounter,
+  createTracer,
   healthRoutes,
   listenForMetrics,
   refuseUntrustedCertificateHeader,
   requestLogging,
+  traceRequests,
   type Database,
   type Logger,
   type MetricsServer,
   type RateCounter,
+  type Tracer,
 } from '@apps/shared';
 import { MCP_RESOURCE_METADATA_PATH, RESOURCE_METADATA_PATH, resourceMetadataRoute } from './auth/metadata.js';
 import { createTokenVerifier, type TokenVerifier } from './auth/verifier.js';
@@ -53,6 +56,8 @@ export interface ApiDeps {
   now?: () => number;
   /** Where requests, token rejections and data-port latency are counted; default: fresh ones. */
   metrics?: ApiMetrics;
+  /** Traces requests, their queries and outgoing calls when OTEL_* configures an exporter (config.tracing). */
+  tracer?: Tracer | undefined;
 }
 
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
@@ -104,6 +109,7 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   // METRICS_ENABLED=false: none of the per-request metrics work below is in the request path.
   const counted = config.metrics.enabled;
   if (counted) app.use(metrics.service.http());
+  if (deps.tracer) app.use(traceRequests(deps.tracer, { route: (req) => metrics.service.routeOf(req) }));
   app.use(requestLogging(deps.logger));
   app.use(apiSecurityHeaders());
   app.use(
@@ -168,7 +174,7 @@ export interface ApiService {
   metrics: ApiMetrics;
   /** The /metrics listener, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
-  /** Stops the metrics listener and the feed polling, flushes the rate counter, then closes the database. */
+  /** Stops the metrics listener and the feed polling, flushes the rate counter, closes the database, then sends the last spans. */
   close(): Promise<void>;
 }
 
@@ -218,7 +224,8 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
   const metrics = new ApiMetrics();
   const revocations = createConsentRevocations(config, logger, metrics);
   revocations.start();
-  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics });
+  const tracer = createTracer(config.tracing, { logger });
+  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics, tracer });
   let metricsServer: MetricsServer | undefined;
   try {
     metricsServer = await listenForMetrics(metrics.service, config.metrics, logger);
@@ -240,6 +247,7 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
       await revocations.close();
       await rateCounter.close();
       await database.close();
+      await tracer?.shutdown();
     },
   };
 }

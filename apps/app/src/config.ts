@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, devSecretList, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent } from '@apps/shared';
+import { devSecret, devSecretList, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent, tracingConfig, tracingEnv } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -8,6 +8,7 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envPort(3004),
     ...metricsEnv,
+    ...tracingEnv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     APP_URL: httpsUrl.default('https://localhost:8445'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
@@ -37,11 +38,12 @@ const schema = z
   })
   .superRefine(httpsInProduction('APP_URL', 'OP_ISSUER', 'API_BASE_URL'), { when: () => true })
   .superRefine(metricsSwitchConsistent)
-  .transform((e) => ({
+  .transform((e, ctx) => ({
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
     metrics: metricsConfig(e),
+    tracing: tracingConfig(e, 'app', ctx),
     logLevel: e.LOG_LEVEL,
     appUrl: e.APP_URL,
     redirectUri: `${e.APP_URL}/callback`,

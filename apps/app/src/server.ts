@@ -1,7 +1,18 @@
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
-import { healthRoutes, listenForMetrics, requestLogging, ServiceMetrics, webSecurityHeaders, type Logger, type MetricsServer } from '@apps/shared';
+import {
+  createTracer,
+  healthRoutes,
+  listenForMetrics,
+  requestLogging,
+  ServiceMetrics,
+  traceRequests,
+  webSecurityHeaders,
+  type Logger,
+  type MetricsServer,
+  type Tracer,
+} from '@apps/shared';
 import type { AppConfig } from './config.js';
 import { openAppDatabase } from './db/open.js';
 import type { AppDatabase } from './db/schema.js';
@@ -22,6 +33,8 @@ export interface AppDeps {
   oidc: OidcClient;
   /** Where request metrics are counted (startServer serves them on METRICS_PORT); default: a fresh registry. */
   metrics?: ServiceMetrics;
+  /** Traces requests, their queries and outgoing calls when OTEL_* configures an exporter (config.tracing). */
+  tracer?: Tracer | undefined;
 }
 
 const VIEWS = fileURLToPath(new URL('../views', import.meta.url));
@@ -34,7 +47,9 @@ export function createServer(config: AppConfig, deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
   app.set('views', VIEWS);
   app.set('view engine', 'ejs');
-  if (config.metrics.enabled) app.use((deps.metrics ?? new ServiceMetrics()).http());
+  const metrics = deps.metrics ?? new ServiceMetrics();
+  if (config.metrics.enabled) app.use(metrics.http());
+  if (deps.tracer) app.use(traceRequests(deps.tracer, { route: (req) => metrics.routeOf(req) }));
   app.use(requestLogging(deps.logger));
   app.use(healthRoutes({ ready: () => deps.database.ping() }));
   // Logout posts a form that redirects to the OP: form-action must allow its origin.
@@ -83,7 +98,7 @@ export interface AppService {
   metrics: ServiceMetrics;
   /** The /metrics listener, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
-  /** Stops the metrics listener, discovery retries and the session sweeper, then closes the database. */
+  /** Stops the metrics listener, discovery retries and the session sweeper, closes the database, then sends the last spans. */
   close(): Promise<void>;
 }
 
@@ -96,6 +111,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ap
   const oidc = new OidcClient(config, logger, { maxDelayMs: config.discoveryRetryMaxMs }).start();
   const stopSweeper = startSweeper(database.db, logger, 3_600_000);
   const metrics = new ServiceMetrics();
+  const tracer = createTracer(config.tracing, { logger });
   let metricsServer: MetricsServer | undefined;
   try {
     metricsServer = await listenForMetrics(metrics, config.metrics, logger);
@@ -106,7 +122,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ap
     throw err;
   }
   return {
-    app: createServer(config, { logger, database, oidc, metrics }),
+    app: createServer(config, { logger, database, oidc, metrics, tracer }),
     database,
     oidc,
     metrics,
@@ -116,6 +132,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<Ap
       stopSweeper();
       oidc.stop();
       await database.close();
+      await tracer?.shutdown();
     },
   };
 }

@@ -15,6 +15,8 @@ import {
   metricsConfig,
   metricsEnv,
   metricsSwitchConsistent,
+  tracingConfig,
+  tracingEnv,
 } from '@apps/shared';
 import { z } from 'zod';
 import { clientSource, staticClientsSchema } from './clients/static-clients.js';
@@ -37,6 +39,7 @@ const schema = z
     HOST: z.string().default('127.0.0.1'),
     PORT: envPort(3001),
     ...metricsEnv,
+    ...tracingEnv,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     OP_ISSUER: httpsUrl.default('https://localhost:8443'),
     API_AUDIENCE: z.string().min(1).default('api://my-api'),
@@ -223,6 +226,7 @@ const schema = z
       host: e.HOST,
       port: e.PORT,
       metrics: metricsConfig(e),
+      tracing: tracingConfig(e, 'auth', ctx),
       logLevel: e.LOG_LEVEL,
       issuer: e.OP_ISSUER,
       apiAudience: e.API_AUDIENCE,

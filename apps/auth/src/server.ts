@@ -1,14 +1,17 @@
 import express, { type Express } from 'express';
 import {
   createRateCounter,
+  createTracer,
   healthRoutes,
   listenForMetrics,
   refuseUntrustedCertificateHeader,
   requestLogging,
+  traceRequests,
   webSecurityHeaders,
   type Logger,
   type MetricsServer,
   type RateCounter,
+  type Tracer,
 } from '@apps/shared';
 import type Provider from 'oidc-provider';
 import { seedDemoUsers } from './demo/demo-users.js';
@@ -68,6 +71,8 @@ export interface AuthDeps {
   catalog: AccountCatalog;
   /** Where requests, grants and client-authentication failures are counted; default: fresh ones. */
   metrics?: OpMetrics;
+  /** Traces requests, their queries and outgoing calls when OTEL_* configures an exporter (config.tracing). */
+  tracer?: Tracer | undefined;
 }
 
 /** The longest access-token lifetime any client can have (seconds): ACCESS_TOKEN_TTL or a static client's own. */
@@ -95,6 +100,7 @@ export function createServer(config: AuthConfig, deps: AuthDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   if (config.metrics.enabled) app.use(metrics.service.http());
+  if (deps.tracer) app.use(traceRequests(deps.tracer, { route: (req) => metrics.service.routeOf(req) }));
   // Behind Caddy: the public scheme and host come from X-Forwarded-* (services bind loopback only).
   app.set('trust proxy', config.trustProxy ? 'loopback' : false);
   app.use(requestLogging(deps.logger, { logPath: withoutInteractionIds }));
@@ -156,7 +162,7 @@ export interface AuthService {
   metrics: OpMetrics;
   /** The /metrics listener, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
-  /** Stops background work and the metrics listener, and closes the database. */
+  /** Stops background work and the metrics listener, closes the database, then sends the last spans. */
   close(): Promise<void>;
 }
 
@@ -230,7 +236,8 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
       syncMs: config.rateLimits.tokenSyncMs,
       logger,
     });
-    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures, endings, catalog, metrics });
+    const tracer = createTracer(config.tracing, { logger });
+    const app = createServer(config, { logger, database, provider, customers, guard, audit, tokenCounter, clientAuthFailures, endings, catalog, metrics, tracer });
     const auditRetentionMs = config.auditRetentionDays === undefined ? undefined : config.auditRetentionDays * 86_400_000;
     const stopSweeper = startSweeper(database.db, logger, config.sweepIntervalSeconds * 1000, auditRetentionMs, new SecretIds(config.tokenHashKey), endings);
     let metricsServer: MetricsServer | undefined;
@@ -257,6 +264,7 @@ export async function startServer(config: AuthConfig, logger: Logger, options: {
         await clientAuthFailures.close();
         await audit.flush();
         await database.close();
+        await tracer?.shutdown();
       },
     };
   } catch (err) {

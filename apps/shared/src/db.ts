@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import { Migrator, type Migration } from 'kysely/migration';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { tracedDialect } from './tracing/db.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -51,7 +52,7 @@ export function openDatabase<DB>(config: DatabaseConfig, logger?: Logger): Datab
     pool.on('connect', (client) => {
       client.on('error', (err) => logger?.warn({ err: { message: err.message } }, 'database connection lost'));
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<DB>({ dialect: tracedDialect(new PostgresDialect({ pool }), 'postgresql') });
     return {
       db,
       engine: 'postgres',
@@ -75,7 +76,7 @@ export function openDatabase<DB>(config: DatabaseConfig, logger?: Logger): Datab
   // file is cut back to 64 MB after a checkpoint should a long reader have let it grow beyond.
   file.pragma('wal_autocheckpoint = 10000');
   file.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(file) }) });
+  const db = new Kysely<DB>({ dialect: tracedDialect(new SqliteDialect({ database: withStatementCache(file) }), 'sqlite') });
   return {
     db,
     engine: 'sqlite',

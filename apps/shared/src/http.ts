@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { shutdownState } from './lifecycle.js';
+import { traceLogFields } from './tracing/context.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 
@@ -32,6 +33,8 @@ export function requestLogging(logger: Logger, options: { logPath?: (path: strin
   return (req, res, next) => {
     const started = performance.now();
     const id = requestIdOf(req);
+    // Read now: the response may finish outside the request's context (the socket's callbacks).
+    const trace = traceLogFields();
     (req as WithRequestId)[REQUEST_ID_KEY] = id;
     res.setHeader('X-Request-Id', id);
     if (req.url.startsWith('/public/health')) {
@@ -44,6 +47,7 @@ export function requestLogging(logger: Logger, options: { logPath?: (path: strin
       logger[level](
         {
           reqId: id,
+          ...trace,
           req: { method: req.method, path: logPath(req.originalUrl.split('?')[0] ?? ''), remoteAddress: req.ip },
           res: { statusCode: status },
           responseTime: Math.round(performance.now() - started),

@@ -9,3 +9,4 @@ export * from './security.js';
 export * from './rate-limit.js';
 export * from './client-certificate.js';
 export * from './metrics.js';
+export * from './tracing/index.js';

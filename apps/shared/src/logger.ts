@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { traceLogFields } from './tracing/context.js';
 
 export const REDACTED = '[redacted]';
 
@@ -89,6 +90,8 @@ export function createLogger(config: LoggerConfig, destination?: DestinationStre
     // Errors are already serialized (and redacted) by the log formatter.
     serializers: { err: (err: unknown) => err },
     base: { service: config.name },
+    // A line logged while a traced request is in progress carries its trace_id and span_id.
+    mixin: traceLogFields,
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   const logger = destination ? pino(options, destination) : pino(options);

@@ -47,13 +47,12 @@ export class ServiceMetrics {
   http(): RequestHandler {
     return (req, res, next) => {
       const started = performance.now();
-      const route = captureRoute(req);
+      captureRoute(req);
       res.once('finish', () => {
-        const path = req.originalUrl.split('?')[0] ?? '';
         this.duration.observe(
           {
             http_request_method: KNOWN_METHODS.has(req.method) ? req.method : '_OTHER',
-            http_route: route() ?? this.options.routeOf?.(path) ?? UNMATCHED_ROUTE,
+            http_route: this.routeOf(req),
             http_response_status_code: String(res.statusCode),
           },
           (performance.now() - started) / 1000,
@@ -61,6 +60,11 @@ export class ServiceMetrics {
       });
       next();
     };
+  }
+
+  /** The route template of a request seen by http() (UNMATCHED_ROUTE when none matched): its label, and its trace span's name. */
+  routeOf(req: Request): string {
+    return routeTemplate(req) ?? this.options.routeOf?.(req.originalUrl.split('?')[0] ?? '') ?? UNMATCHED_ROUTE;
   }
 
   /** The exposition text: this service's metrics and the process's runtime metrics. */
@@ -73,8 +77,11 @@ export class ServiceMetrics {
  * Express (router 2) sets `req.route` when it dispatches to a route, while `req.baseUrl` is the
  * mount path of the router holding it; it restores both once the router is left. Watching the
  * assignment keeps the full template (mount path + route path) of the last route matched.
+ * Once per request (the metrics and the tracing middleware both ask).
  */
-function captureRoute(req: Request): () => string | undefined {
+export function captureRoute(req: Request): () => string | undefined {
+  const seen = templates.get(req);
+  if (seen) return seen;
   let template: string | undefined;
   const read = () => template;
   templates.set(req, read);
