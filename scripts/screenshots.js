@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `pnpm screenshots`: runs the browser flows (e2e/flows.test.ts), which save a screenshot of every
+// `pnpm screenshots`: runs the browser flows (e2e/flows.test.ts, e2e/connected-apps.test.ts), which save a screenshot of every
 // page in e2e/screenshots/ (ignored), then copies the ones README.md shows into docs/screenshots/
 // (committed), so the pictures on the repository page are the current pages.
 // `--copy-only` skips the run and copies what the last e2e run left.
@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TAKEN = join(ROOT, 'e2e/screenshots');
 const SHOWN = join(ROOT, 'docs/screenshots');
+/** The e2e files whose pages README shows. */
+const FLOWS = ['flows.test.ts', 'connected-apps.test.ts'];
 
 /** The screenshot names README.md shows, e.g. `docs/screenshots/home-logged-in.png` → `home-logged-in.png`. */
 export function readmeScreenshots(readme) {
@@ -23,7 +25,7 @@ function main(args) {
     return 0;
   }
   if (!args.includes('--copy-only')) {
-    const run = spawnSync('pnpm', ['vitest', 'run', '--project', 'e2e', 'flows.test.ts'], { cwd: ROOT, stdio: 'inherit' });
+    const run = spawnSync('pnpm', ['vitest', 'run', '--project', 'e2e', ...FLOWS], { cwd: ROOT, stdio: 'inherit' });
     if (run.status !== 0) {
       console.error('[screenshots] the e2e flows failed; nothing copied');
       return 1;

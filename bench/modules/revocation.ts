@@ -1,6 +1,7 @@
 import { Https } from '@kit/harness/http';
 import { basic, form, type Tokens } from '@kit/harness/oauth';
 import { createTempDatabase, PG_ADMIN_URL, postgresReachable, type TempDatabase } from '@kit/harness/postgres';
+import { instanceUrl, median, refusedAfter } from '@kit/harness/revocation';
 import type { Stack } from '@kit/harness/stack';
 import { newSecrets, SCALE_CLIENT, scaleClient, startTopology } from '@kit/harness/topology';
 import type { BenchModule } from '../lib/context.js';
@@ -8,22 +9,8 @@ import type { Section } from '../lib/report.js';
 
 /** Revocations measured (each on a consent of its own). */
 const ROUNDS = 5;
-const DEADLINE_MS = 30_000;
 
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
-
-/** Polls one API instance directly (not through Caddy) until it refuses the token; ms since `from`. */
-async function refusedAfter(port: number, accessToken: string, from: number): Promise<number> {
-  for (;;) {
-    const res = await fetch(`http://127.0.0.1:${port}/api/fdx/v6/accounts`, { headers: { authorization: `Bearer ${accessToken}` } });
-    await res.body?.cancel();
-    if (res.status === 401) return performance.now() - from;
-    if (performance.now() - from > DEADLINE_MS) throw new Error(`API on port ${port} still serves a revoked consent after ${DEADLINE_MS} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Revocation → refused on the scale topology (two OP and two API instances on PostgreSQL, the
@@ -72,7 +59,7 @@ export const revocationModule: BenchModule = {
         revocation.headers.authorization = basic(SCALE_CLIENT.client_id, SCALE_CLIENT.client_secret);
         const revoked = await user.request(`${stack.urls.auth}/token/revocation`, revocation, false);
         if (revoked.status !== 200) throw new Error(`RFC 7009 revocation: HTTP ${revoked.status}`);
-        const times = await Promise.all(apis.map((api) => refusedAfter(api.port, tokens.access_token, from)));
+        const times = await Promise.all(apis.map((api) => refusedAfter(instanceUrl(api.port), tokens.access_token, from)));
         rows.push({ round, ...Object.fromEntries(apis.map((api, i) => [`${api.id} ms`, Math.round(times[i]!)])) });
         ctx.log(`revocation: round ${round}: ${times.map((t) => Math.round(t)).join(' / ')} ms`);
       }

@@ -22,7 +22,15 @@ export const OP = {
   logoutCancel: '#logout-cancel',
   errorCode: '#error-code',
   errorDescription: '#error-description',
+  consentAccount: '#consent-accounts input[name="account"]',
+  connectionsActive: '#connections-active > li[data-connection]',
+  connectionsEnded: '#connections-ended > li[data-connection]',
+  connectionsStopped: '#connections-stopped',
+  stopConfirm: '#stop-confirm',
 } as const;
+
+/** The OP's "Connected apps" page. */
+export const CONNECTIONS_PATH = '/account/connections';
 
 /** Fills the OP's login form (it must be showing) and submits it. */
 export async function signIn(page: Page, user: { email: string; password: string }): Promise<void> {
@@ -44,4 +52,27 @@ export async function approveConsent(page: Page): Promise<string[]> {
 export async function confirmLogout(page: Page): Promise<void> {
   await page.locator(OP.logoutConfirm).waitFor();
   await Promise.all([page.waitForNavigation(), page.locator(OP.logoutConfirm).click()]);
+}
+
+/** The accounts the consent page offers (their FDX accountIds), in its order. */
+export async function consentAccountIds(page: Page): Promise<string[]> {
+  return Promise.all((await page.locator(OP.consentAccount).all()).map(async (box) => (await box.getAttribute('value')) ?? ''));
+}
+
+/** On the consent page: leaves exactly these accounts checked. */
+export async function shareOnly(page: Page, accountIds: readonly string[]): Promise<void> {
+  for (const box of await page.locator(OP.consentAccount).all()) await box.setChecked(accountIds.includes((await box.getAttribute('value')) ?? ''));
+}
+
+/** The consent ids the connected-apps page lists as active and as ended. */
+export async function listedConnections(page: Page): Promise<{ active: string[]; ended: string[] }> {
+  const ids = async (selector: string) => Promise.all((await page.locator(selector).all()).map(async (li) => (await li.getAttribute('data-connection')) ?? ''));
+  return { active: await ids(OP.connectionsActive), ended: await ids(OP.connectionsEnded) };
+}
+
+/** On the connected-apps page: "Stop sharing" for one connection, to its confirmation page. */
+export async function openStopSharing(page: Page, consentId: string): Promise<void> {
+  const connection = page.locator(`${OP.connectionsActive}[data-connection="${consentId}"]`);
+  await Promise.all([page.waitForNavigation(), connection.locator('a[data-action="stop"]').click()]);
+  await page.locator(OP.stopConfirm).waitFor();
 }
