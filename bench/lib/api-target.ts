@@ -24,6 +24,8 @@ export interface ApiTargetOptions {
   databaseUrl?: string;
   /** Extra Node flags for the target, e.g. --cpu-prof. */
   execArgv?: string[];
+  /** METRICS_ENABLED of the API (default true, as shipped). */
+  metrics?: boolean;
 }
 
 export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarget> {
@@ -34,6 +36,7 @@ export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarg
       BENCH_PATHS: JSON.stringify(options.paths),
       BENCH_RATE_LIMIT: options.rateLimit ? 'on' : 'off',
       ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
+      BENCH_METRICS: String(options.metrics ?? true),
     },
     execArgv: options.execArgv,
   });

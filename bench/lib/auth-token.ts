@@ -92,7 +92,8 @@ function keyFor(alg: Alg): KeyObject {
     : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 }
 
-async function startTarget(store: Store, alg: Alg, profileDir: string | undefined): Promise<{ child: ChildProcess; issuer: string }> {
+/** The OP (servers/auth-target.ts) in its own process on `store`, signing access tokens with `alg`. */
+export async function startAuthTarget(store: Store, alg: Alg, profileDir: string | undefined): Promise<{ child: ChildProcess; issuer: string }> {
   const { child, info } = await forkScript<{ issuer: string }>(join(REPO_ROOT, 'bench', 'servers', 'auth-target.ts'), {
     env: { BENCH_STORE: store, ...(alg === 'RS256' ? {} : { ACCESS_TOKEN_SIGNING_ALG: alg }) },
     execArgv: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=op-${store}-${alg}.cpuprofile`] : [],
@@ -117,7 +118,7 @@ async function rate(seconds: number, workers: number, step: (worker: number) => 
 }
 
 /** The OP's CPU milliseconds per operation while `work` runs (`work` returns the operations done). */
-async function cpuPer(child: ChildProcess, work: () => Promise<number>): Promise<{ operations: number; cpuMs: number | undefined }> {
+export async function cpuPer(child: ChildProcess, work: () => Promise<number>): Promise<{ operations: number; cpuMs: number | undefined }> {
   const before = cpuSeconds(child.pid);
   const operations = await work();
   const after = cpuSeconds(child.pid);
@@ -130,7 +131,7 @@ function fail(what: string, status: number, body: unknown): never {
 
 async function measure(options: TokenBenchOptions, store: Store, alg: Alg, bound: number): Promise<TokenCase> {
   const { seconds, concurrency } = options;
-  const { child, issuer } = await startTarget(store, alg, options.profileDir);
+  const { child, issuer } = await startAuthTarget(store, alg, options.profileDir);
   try {
     // One sign-in; then each worker its own browser in that session (interaction cookies are
     // per browser). Every code comes from a consented request for offline access (as Plaid

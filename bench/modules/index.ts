@@ -1,6 +1,7 @@
 import type { BenchModule } from '../lib/context.js';
 import { apiModule } from './api.js';
 import { authModule } from './auth.js';
+import { capacityModule } from './capacity.js';
 import { footprintModule } from './footprint.js';
 import { growthModule } from './growth.js';
 import { importModule } from './import.js';
@@ -9,4 +10,4 @@ import { profileModule } from './profile.js';
 import { revocationModule } from './revocation.js';
 
 /** Every benchmark, in run order; each says itself when it cannot run here. */
-export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule];
+export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule, capacityModule];

@@ -19,6 +19,10 @@ export interface ApiTargetInfo {
   legacyToken: string;
   /** Path → bytes served, captured from the API. */
   sizes: Record<string, number>;
+  /** FDX path of one statement (a PDF) of the demo checking account. */
+  statementPath: string;
+  /** The consent's token for the MCP server (audience `<API_URL>/mcp`). */
+  mcpToken: string;
 }
 
 const dataDir = process.env.BENCH_DATA_DIR;
@@ -52,6 +56,8 @@ const config = loadApiConfig({
   RATE_LIMIT_PER_CUSTOMER: limited ? '1000000000' : '0',
   RATE_LIMIT_PER_IP: limited ? '1000000000' : '0',
   ...(process.env.BENCH_RATE_LIMIT_SYNC_MS ? { RATE_LIMIT_SYNC_MS: process.env.BENCH_RATE_LIMIT_SYNC_MS } : {}),
+  // Per-request metrics as shipped (on), or off to measure what they cost.
+  METRICS_ENABLED: process.env.BENCH_METRICS ?? 'true',
 });
 const logger = createLogger({ name: 'api', level: config.logLevel });
 // Started as main.ts does: a batched counter (RATE_LIMIT_SYNC_MS, default 250 ms), unless BENCH_RATE_LIMIT_SYNC_MS says otherwise.
@@ -63,7 +69,12 @@ const expiresIn = Math.floor(Date.now() / 1000) + 3600;
 const legacyToken = await signToken(key, { expiresIn });
 const listed = await fetch(`${apiUrl}/api/fdx/v6/accounts?limit=500`, { headers: { authorization: `Bearer ${legacyToken}` } });
 const accountIds = ((await listed.json()) as { accounts: Array<{ accountId: string }> }).accounts.map((a) => a.accountId);
-const token = await signToken(key, { expiresIn, consentId: '0b7c6f7e-3c1d-4d8e-9a51-6f0e2b9d4c11', accountIds });
+const consentId = '0b7c6f7e-3c1d-4d8e-9a51-6f0e2b9d4c11';
+const token = await signToken(key, { expiresIn, consentId, accountIds });
+const mcpToken = await signToken(key, { expiresIn, consentId, accountIds, aud: config.mcpResource });
+const statements = await fetch(`${apiUrl}/api/fdx/v6/accounts/acc-10001-checking/statements`, { headers: { authorization: `Bearer ${token}` } });
+const statementId = ((await statements.json()) as { statements?: Array<{ statementId: string }> }).statements?.[0]?.statementId;
+if (!statementId) throw new Error(`no statement of acc-10001-checking to serve (HTTP ${statements.status})`);
 
 const bare = express();
 bare.disable('x-powered-by');
@@ -79,7 +90,7 @@ for (const path of paths) {
   });
 }
 const bareServer = await listen(bare, '127.0.0.1', 0);
-const info: ApiTargetInfo = { api: apiUrl, bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, token, legacyToken, sizes };
+const info: ApiTargetInfo = { api: apiUrl, bare: `http://127.0.0.1:${(bareServer.address() as AddressInfo).port}`, token, legacyToken, sizes, statementPath: `/accounts/acc-10001-checking/statements/${statementId}`, mcpToken };
 process.send?.(info);
 // A clean exit, so --cpu-prof writes its profile.
 process.on('disconnect', () => process.exit(0));
