@@ -45,6 +45,8 @@ export class RateCounter {
   /** Batched mode: the window being counted, shared totals as last read, hits not yet flushed. */
   private window = 0;
   private shared = new Map<string, number>();
+  /** Hits of the flush in progress: no longer pending, not yet in `shared`, still counted. */
+  private inflight = new Map<string, number>();
   private pending = new Map<string, number>();
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -74,7 +76,7 @@ export class RateCounter {
    * so a key per customer or per grant costs memory for one window, not for ever.
    */
   get keysInMemory(): number {
-    return new Set([...this.shared.keys(), ...this.pending.keys()]).size;
+    return new Set([...this.shared.keys(), ...this.inflight.keys(), ...this.pending.keys()]).size;
   }
 
   /** True when every hit is one upsert (`syncMs` 0): counts are exact across instances. */
@@ -123,7 +125,7 @@ export class RateCounter {
   async seen(key: string, now: number): Promise<number> {
     if (this.exact) return this.peek(key, now);
     if (this.windowOf(now) !== this.window) return 0;
-    return (this.shared.get(key) ?? 0) + (this.pending.get(key) ?? 0);
+    return this.local(key);
   }
 
   /** Forgets the key's hits in every window (exact mode). */
@@ -139,16 +141,26 @@ export class RateCounter {
     const window = this.window;
     const batch = this.pending;
     this.pending = new Map();
+    this.inflight = batch;
+    // The hits leave `inflight` in the same step as they enter `shared` (or go back to pending),
+    // so no request in between sees them twice or not at all.
+    const settled = () => {
+      if (this.inflight === batch) this.inflight = new Map();
+    };
     this.flushing = this.upsertAll([...batch], window)
-      .then((totals) => {
-        // The totals include every instance's flushed hits; ours since the flush began stay pending.
-        if (window === this.window) for (const [key, total] of totals) this.shared.set(key, total);
-      })
-      .catch((err: unknown) => {
-        // Not lost: the hits go back into the next flush of the same window.
-        if (window === this.window) for (const [key, n] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
-        this.onError(err, 'flush');
-      })
+      .then(
+        (totals) => {
+          // The totals include every instance's flushed hits; ours since the flush began stay pending.
+          if (window === this.window) for (const [key, total] of totals) this.shared.set(key, total);
+          settled();
+        },
+        (err: unknown) => {
+          // Not lost: the hits go back into the next flush of the same window.
+          if (window === this.window) for (const [key, n] of batch) this.pending.set(key, (this.pending.get(key) ?? 0) + n);
+          settled();
+          this.onError(err, 'flush');
+        },
+      )
       .finally(() => {
         this.flushing = undefined;
       });
@@ -172,16 +184,21 @@ export class RateCounter {
       // Hits of a finished window no longer decide anything.
       this.window = window;
       this.shared = new Map();
+      this.inflight = new Map();
       this.pending = new Map();
     }
     this.timer ??= setInterval(() => void this.flush(), this.syncMs).unref();
     const totals = new Map<string, number>();
     for (const key of keys) {
-      const pending = (this.pending.get(key) ?? 0) + 1;
-      this.pending.set(key, pending);
-      totals.set(key, (this.shared.get(key) ?? 0) + pending);
+      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+      totals.set(key, this.local(key));
     }
     return totals;
+  }
+
+  /** The key's count as this instance knows it: shared as last read, plus a flush in progress, plus pending. */
+  private local(key: string): number {
+    return (this.shared.get(key) ?? 0) + (this.inflight.get(key) ?? 0) + (this.pending.get(key) ?? 0);
   }
 
   private async upsertAll(hits: readonly (readonly [string, number])[], window: number): Promise<Map<string, number>> {

@@ -111,6 +111,24 @@ describe.each(engines)('batched rate counter on $name', (engine) => {
     expect(await stored('ip:f')).toEqual([[T0, 2]]);
   });
 
+  it('still counts the hits of a flush in progress (one instance stays exact while it writes)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const db = opened.database.db;
+    // The flush's upsert waits at the gate, as a slow database round trip would.
+    const slow = { getExecutor: () => db.getExecutor(), executeQuery: (async (query) => (await gate, db.executeQuery(query))) as typeof db.executeQuery };
+    const counter = new RateCounter(slow, { windowMs: WINDOW, syncMs: 60_000 });
+    for (let i = 0; i < 3; i++) await counter.hit(['customer:inflight'], T0 + 1);
+    const flushing = counter.flush();
+    expect(await counter.seen('customer:inflight', T0 + 2)).toBe(3);
+    expect((await counter.hit(['customer:inflight'], T0 + 2)).get('customer:inflight')).toBe(4);
+    release();
+    await flushing;
+    expect(await counter.seen('customer:inflight', T0 + 3)).toBe(4);
+    await counter.close();
+    expect(await stored('customer:inflight')).toEqual([[T0, 4]]);
+  });
+
   it('learns the other instances\' hits from its own flush', async () => {
     const one = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
     const two = new RateCounter(opened.database.db, { windowMs: WINDOW, syncMs: 60_000 });
