@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent, tracingConfig, tracingEnv } from '@apps/shared';
+import { defaultInstanceId, devSecret, envInt, envPort, httpsInProduction, httpsUrl, loadConfig, nodeEnv, trustedProxies, type Env, metricsConfig, metricsEnv, metricsSwitchConsistent, tracingConfig, tracingEnv } from '@apps/shared';
 import { z } from 'zod';
 
 const schema = z
@@ -38,6 +38,15 @@ const schema = z
     // The longest access-token lifetime any client has (the OP's ACCESS_TOKEN_TTL and every client's
     // access_token_ttl): an ended consent is remembered this long (plus the clock tolerance), then pruned.
     ACCESS_TOKEN_MAX_TTL_SECONDS: envInt(86_400, 60),
+    // This process's name: X-Served-By and its rows of the performance disclosure. Default hostname:pid.
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/, 'up to 64 letters, digits, _ . : -')
+      .optional(),
+    // The performance disclosure (README): a response slower than this is not a proper response…
+    DISCLOSURE_RESPONSE_THRESHOLD_MS: envInt(3500, 1, 60_000),
+    // …and each instance writes its per-minute counts this often.
+    DISCLOSURE_FLUSH_MS: envInt(10_000, 100, 300_000),
   })
   .superRefine(httpsInProduction('API_URL', 'OP_ISSUER', 'JWKS_URI'), { when: () => true })
   .superRefine(metricsSwitchConsistent)
@@ -76,6 +85,11 @@ const schema = z
     consentFeed: {
       intervalMs: e.CONSENT_FEED_INTERVAL_MS,
       retentionMs: (e.ACCESS_TOKEN_MAX_TTL_SECONDS + e.CLOCK_TOLERANCE_SECONDS) * 1000,
+    },
+    instanceId: e.INSTANCE_ID ?? defaultInstanceId({}),
+    disclosure: {
+      thresholdMs: e.DISCLOSURE_RESPONSE_THRESHOLD_MS,
+      flushMs: e.DISCLOSURE_FLUSH_MS,
     },
   }));
 

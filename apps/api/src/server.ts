@@ -31,6 +31,8 @@ import { FDX_BASE_PATH, fdxRouter } from './fdx/router.js';
 import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
 import { ApiMetrics } from './metrics.js';
 import { MCP_PATH, mcpRouter } from './mcp/router.js';
+import { PerformanceRecorder } from './performance/recorder.js';
+import { PerformanceStore } from './performance/store.js';
 
 export interface ApiDeps {
   logger: Logger;
@@ -58,6 +60,23 @@ export interface ApiDeps {
   metrics?: ApiMetrics;
   /** Traces requests, their queries and outgoing calls when OTEL_* configures an exporter (config.tracing). */
   tracer?: Tracer | undefined;
+  /**
+   * Counts FDX requests for the performance disclosure; startServer passes one it closes on
+   * shutdown. Default: one built from the config (flushes on its timer; nothing closes it).
+   */
+  performance?: PerformanceRecorder;
+}
+
+/** This instance's performance-disclosure recorder (DISCLOSURE_*, INSTANCE_ID); folding not started. */
+export function createPerformanceRecorder(config: ApiConfig, deps: Pick<ApiDeps, 'database' | 'logger' | 'now'>): PerformanceRecorder {
+  return new PerformanceRecorder({
+    store: new PerformanceStore(deps.database.db),
+    instanceId: config.instanceId,
+    thresholdMs: config.disclosure.thresholdMs,
+    flushMs: config.disclosure.flushMs,
+    logger: deps.logger,
+    now: deps.now,
+  });
 }
 
 /** The API's request counters (table rate_limit): exact with `syncMs` 0, else batched every `syncMs`. */
@@ -102,10 +121,13 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   });
 
   const metrics = deps.metrics ?? new ApiMetrics();
+  const disclosure = deps.performance ?? createPerformanceRecorder(config, deps);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('etag', false);
+  // First, so an FDX request's time includes everything the API does for it (a disclosure, not a metric: always on).
+  app.use(FDX_BASE_PATH, disclosure.middleware());
   // METRICS_ENABLED=false: none of the per-request metrics work below is in the request path.
   const counted = config.metrics.enabled;
   if (counted) app.use(metrics.service.http());
@@ -172,9 +194,11 @@ export interface ApiService {
   /** The ended consents, polled from the OP's feed every CONSENT_FEED_INTERVAL_MS. */
   revocations: ConsentRevocations;
   metrics: ApiMetrics;
+  /** The performance disclosure's counts of this instance (flushed every DISCLOSURE_FLUSH_MS). */
+  performance: PerformanceRecorder;
   /** The /metrics listener, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
-  /** Stops the metrics listener and the feed polling, flushes the rate counter, closes the database, then sends the last spans. */
+  /** Stops the metrics listener and the feed polling, flushes the rate and performance counters, closes the database, then sends the last spans. */
   close(): Promise<void>;
 }
 
@@ -225,11 +249,14 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
   const revocations = createConsentRevocations(config, logger, metrics);
   revocations.start();
   const tracer = createTracer(config.tracing, { logger });
-  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics, tracer });
+  const performance = createPerformanceRecorder(config, { database, logger });
+  performance.startFolding();
+  const app = createServer(config, { logger, database, dataSource, rateCounter, ended: revocations, metrics, tracer, performance });
   let metricsServer: MetricsServer | undefined;
   try {
     metricsServer = await listenForMetrics(metrics.service, config.metrics, logger);
   } catch (err) {
+    await performance.close();
     await revocations.close();
     await rateCounter.close();
     await database.close();
@@ -241,11 +268,13 @@ export async function startServer(config: ApiConfig, logger: Logger, options: St
     rateCounter,
     revocations,
     metrics,
+    performance,
     metricsServer,
     close: async () => {
       await metricsServer?.close();
       await revocations.close();
       await rateCounter.close();
+      await performance.close();
       await database.close();
       await tracer?.shutdown();
     },

@@ -16,6 +16,7 @@ import { SEED_CUSTOMERS } from '../src/demo/seed-data.js';
 import { MemoryDataSource, type MemoryAccount, type MemoryCustomer } from '../src/memory/memory-data-source.js';
 import type { ConsentRevocations } from '../src/consent/revocations.js';
 import type { ApiMetrics } from '../src/metrics.js';
+import type { PerformanceRecorder } from '../src/performance/recorder.js';
 import { startServer } from '../src/server.js';
 import { CoreBankingDataSource } from './adapter-skeleton.js';
 import { startFakeCore } from './fake-core.js';
@@ -48,6 +49,8 @@ export interface TestApi {
   metricsUrl: string | undefined;
   /** The instance's metrics, read in-process (whether a listener runs or not). */
   metrics: ApiMetrics;
+  /** This instance's performance-disclosure counts (flush() writes them now). */
+  performance: PerformanceRecorder;
   token(options?: TokenOptions): Promise<string>;
   get(path: string, token?: string | null, headers?: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -182,6 +185,7 @@ export async function startApi(
     revocations,
     metricsUrl: service.metricsServer?.url,
     metrics: service.metrics,
+    performance: service.performance,
     token: (o) => signToken(key, o),
     get: async (path, token, headers = {}) => {
       const auth: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token ?? (await signToken(key))}` };

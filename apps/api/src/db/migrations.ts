@@ -1,6 +1,7 @@
 import { createRateCounterTable } from '@apps/shared';
 import { PostgresAdapter, type Kysely } from 'kysely';
 import type { Migration } from 'kysely/migration';
+import { BUCKET_COLUMNS } from '../performance/buckets.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_fdx': {
@@ -108,6 +109,31 @@ export const migrations: Record<string, Migration> = {
         .addColumn('sha256', 'text', (c) => c.notNull())
         .addColumn('size', 'integer', (c) => c.notNull())
         .addColumn('content', binary, (c) => c.notNull())
+        .execute();
+    },
+  },
+  '0004_performance_disclosure': {
+    up: async (db: Kysely<unknown>) => {
+      // Per instance and minute, what the performance disclosure counts (README, "Performance
+      // disclosure"): each instance adds to its own rows, so instances never contend for one row.
+      await db.schema
+        .createTable('performance_minute')
+        .addColumn('instance_id', 'text', (c) => c.notNull())
+        .addColumn('minute', 'bigint', (c) => c.notNull())
+        .addColumn('requests', 'integer', (c) => c.notNull())
+        .addColumn('proper', 'integer', (c) => c.notNull())
+        .$call((b) => BUCKET_COLUMNS.reduce((t, name) => t.addColumn(name, 'integer', (c) => c.notNull()), b))
+        .addPrimaryKeyConstraint('performance_minute_pk', ['instance_id', 'minute'])
+        .execute();
+      // Reports and folding read by time across instances.
+      await db.schema.createIndex('performance_minute_minute_idx').on('performance_minute').column('minute').execute();
+      // Months whose minutes were folded: one row per month, every instance summed.
+      await db.schema
+        .createTable('performance_month')
+        .addColumn('month', 'text', (c) => c.primaryKey())
+        .addColumn('requests', 'bigint', (c) => c.notNull())
+        .addColumn('proper', 'bigint', (c) => c.notNull())
+        .$call((b) => BUCKET_COLUMNS.reduce((t, name) => t.addColumn(name, 'bigint', (c) => c.notNull()), b))
         .execute();
     },
   },

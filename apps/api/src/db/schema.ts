@@ -1,3 +1,5 @@
+import type { BucketColumn } from '../performance/buckets.js';
+
 /** Row types of the API's own database (Kysely). Times are epoch milliseconds, money is a number with 2 decimals. */
 export interface CustomerTable {
   id: string;
@@ -87,6 +89,28 @@ export interface RateLimitTable {
   hits: number;
 }
 
+/** Latency bucket counts, one column per bucket (performance/buckets.ts). */
+type LatencyBucketColumns = Record<BucketColumn, number>;
+
+/** What one API instance counted of its FDX traffic in one minute (the performance disclosure). */
+export interface PerformanceMinuteTable extends LatencyBucketColumns {
+  /** INSTANCE_ID of the instance that counted. */
+  instance_id: string;
+  /** Epoch milliseconds at which the minute began (UTC). */
+  minute: number;
+  requests: number;
+  /** Responses that were not 5xx and took no longer than DISCLOSURE_RESPONSE_THRESHOLD_MS. */
+  proper: number;
+}
+
+/** A finished month's minutes of every instance, summed (`performance_minute` rows folded in). */
+export interface PerformanceMonthTable extends LatencyBucketColumns {
+  /** `YYYY-MM`, UTC. */
+  month: string;
+  requests: number;
+  proper: number;
+}
+
 export interface ApiSchema {
   customer: CustomerTable;
   account: AccountTable;
@@ -96,4 +120,6 @@ export interface ApiSchema {
   payment_network: PaymentNetworkTable;
   asset_transfer_network: AssetTransferNetworkTable;
   rate_limit: RateLimitTable;
+  performance_minute: PerformanceMinuteTable;
+  performance_month: PerformanceMonthTable;
 }
