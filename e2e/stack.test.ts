@@ -1,6 +1,9 @@
 import { openBrowser, type BrowserSession } from '@kit/harness/browser';
 import { Https, httpsGet } from '@kit/harness/http';
+import { Scrape } from '@kit/harness/metrics';
 import { OAuthClient } from '@kit/harness/oauth';
+import { operatorQueries } from '@kit/harness/operator-docs';
+import { promqlRefs } from '@kit/harness/promql';
 import { DEV_CLIENT, SERVICES, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -70,5 +73,22 @@ describe('the stack behind Caddy', () => {
     expect(css.status()).toBe(200);
     expect(css.headers()['content-type']).toContain('text/css');
     await browser.screenshot('stack-home');
+  });
+});
+
+/** Series Prometheus writes itself for every target it scrapes. */
+const PROMETHEUS_OWN = new Set(['up']);
+
+describe("the operator's dashboard and alert rules (docs/grafana, docs/prometheus)", () => {
+  it('query only metrics the running services serve on their metrics listeners', async () => {
+    const scrapes = await Promise.all(stack.instances.map((i) => Scrape.from(i.metricsUrl)));
+    const queries = operatorQueries();
+    expect(queries.length).toBeGreaterThan(20);
+    const unknown = queries.flatMap(({ where, expr }) => {
+      const names = promqlRefs(expr);
+      if (names.length === 0) return [`no metric at all (${where})`];
+      return names.filter((name) => !PROMETHEUS_OWN.has(name) && !scrapes.some((s) => s.declares(name))).map((name) => `${name} (${where})`);
+    });
+    expect(unknown).toEqual([]);
   });
 });

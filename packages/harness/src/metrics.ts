@@ -34,7 +34,11 @@ export class Scrape {
     const res = await fetch(`${metricsUrl}/metrics`);
     if (res.status !== 200) throw new Error(`scrape ${metricsUrl}: HTTP ${res.status}`);
     if (!res.headers.get('content-type')?.startsWith('text/plain')) throw new Error(`scrape ${metricsUrl}: ${res.headers.get('content-type')}`);
-    const text = await res.text();
+    return Scrape.parse(await res.text());
+  }
+
+  /** An exposition already fetched: its samples and its declared families. */
+  static parse(text: string): Scrape {
     const families = new Map([...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!] as const));
     return new Scrape(parseExposition(text), families);
   }
@@ -46,6 +50,17 @@ export class Scrape {
 
   matching(name: string, labels: Record<string, string> = {}): Sample[] {
     return this.samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  }
+
+  /**
+   * Whether the exposition declares the series `name` would select: a family of that name, or the
+   * `_bucket`, `_sum` or `_count` series of a histogram (`_sum`, `_count` of a summary).
+   */
+  declares(name: string): boolean {
+    if (this.families.has(name)) return true;
+    const series = /^(.+)_(bucket|sum|count)$/.exec(name);
+    const type = series ? this.families.get(series[1]!) : undefined;
+    return type === 'histogram' || (type === 'summary' && series![2] !== 'bucket');
   }
 
   names(): Set<string> {

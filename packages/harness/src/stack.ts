@@ -35,6 +35,8 @@ export interface Instance {
   service: ServiceName;
   /** Its own loopback port, plain HTTP (what Caddy proxies to). */
   port: number;
+  /** Its Prometheus listener (METRICS_PORT, loopback): GET <metricsUrl>/metrics. */
+  metricsUrl: string;
   child: ChildProcess;
   /** Environment it runs with (without PATH/HOME); change it before restart() for a rolling change. */
   env: Record<string, string>;
@@ -94,11 +96,19 @@ function ensureCss(): void {
   }
 }
 
+/** Every instance serves its metrics on a port of its own, unless the caller switched metrics off (METRICS_ENABLED=false). */
+function withMetricsPort(env: Record<string, string>, port: number): Record<string, string> {
+  return env.METRICS_ENABLED === 'false' ? env : { METRICS_PORT: String(port), ...env };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   ensureCss();
   const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
   const counts = Object.fromEntries(SERVICES.map((name) => [name, Math.max(1, options.instances?.[name] ?? 1)])) as Record<ServiceName, number>;
   const ports = Object.fromEntries(
+    await Promise.all(SERVICES.map(async (name) => [name, await Promise.all(Array.from({ length: counts[name] }, freePort))] as const)),
+  ) as Record<ServiceName, number[]>;
+  const metricsPorts = Object.fromEntries(
     await Promise.all(SERVICES.map(async (name) => [name, await Promise.all(Array.from({ length: counts[name] }, freePort))] as const)),
   ) as Record<ServiceName, number[]>;
   const [authSite, apiSite, appSite, mtlsSite] = await Promise.all(Array.from({ length: 4 }, freePort));
@@ -204,12 +214,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       const databaseUrl = options.databaseUrls?.[name];
       ports[name].forEach((port, index) => {
         const id = `${name}-${index + 1}`;
+        const metricsPort = metricsPorts[name][index]!;
         const instance: Instance = {
           id,
           service: name,
           port,
+          metricsUrl: `http://127.0.0.1:${metricsPort}`,
           child: undefined as unknown as ChildProcess,
-          env: { ...envs[name], ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env?.[name], ...extraEnv?.[name], PORT: String(port), INSTANCE_ID: id },
+          env: withMetricsPort(
+            { ...envs[name], ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...options.env?.[name], ...extraEnv?.[name], PORT: String(port), INSTANCE_ID: id },
+            metricsPort,
+          ),
           running: () => instance.child.exitCode === null && instance.child.signalCode === null,
           kill: (signal = 'SIGTERM') =>
             new Promise<void>((resolve) => {
