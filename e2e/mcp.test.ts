@@ -1,13 +1,13 @@
 // An AI assistant's path to the MCP server on the real stack (OP + API + app behind Caddy's HTTPS):
 // discovery from the 401, the OP's metadata, login and consent for the MCP resource (scripted, as
-// the OP tests do; Chromium and client ID metadata documents come later), then the MCP SDK's own
+// the OP tests do; e2e/mcp-agent.test.ts has an agent with a client ID metadata document, in Chromium), then the MCP SDK's own
 // client calling the tools with the OP-issued token, refresh, and the audience walls both ways.
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { Https } from '@kit/harness/http';
+import { Https, webFetch } from '@kit/harness/http';
 import { codeFrom, OAuthClient } from '@kit/harness/oauth';
 import { DEV_CLIENT, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,19 +25,7 @@ afterAll(async () => {
 });
 
 /** The SDK's fetch, over the harness client that trusts this run's Caddy CA. */
-async function caddyFetch(url: string | URL, init: RequestInit = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, key) => (headers[key] = value));
-  let body: string | undefined;
-  if (typeof init.body === 'string') body = init.body;
-  else if (init.body instanceof URLSearchParams) {
-    body = init.body.toString();
-    headers['content-type'] ??= 'application/x-www-form-urlencoded';
-  } else if (init.body != null) throw new Error('caddyFetch: unsupported body');
-  const reply = await http.fetch(url.toString(), { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
-  const empty = reply.status === 204 || reply.status === 304;
-  return new Response(empty ? null : reply.body, { status: reply.status, headers: reply.headers });
-}
+const caddyFetch = (url: string | URL, init?: RequestInit) => webFetch(http)(url, init);
 
 async function mcpClient(token: string): Promise<Client> {
   const client = new Client({ name: 'e2e-assistant', version: '1.0.0' });
@@ -130,8 +118,8 @@ describe('an MCP client against the real stack', () => {
 });
 
 /**
- * The SDK's OAuth client support, as a desktop assistant would use it: the dev client's
- * registration (client ID metadata documents come later), tokens and the PKCE verifier kept in
+ * The SDK's OAuth client support with an operator-registered client: the dev client's
+ * registration (e2e/mcp-agent.test.ts: with a client ID metadata document instead), tokens and the PKCE verifier kept in
  * memory, and the "browser" a scripted user agent that signs in and consents.
  */
 class AssistantAuth implements OAuthClientProvider {

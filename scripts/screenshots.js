@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `pnpm screenshots`: runs the browser flows (e2e/flows.test.ts, e2e/connected-apps.test.ts), which save a screenshot of every
+// `pnpm screenshots`: runs the browser flows (e2e/flows.test.ts, e2e/connected-apps.test.ts,
+// e2e/mcp-agent.test.ts), which save a screenshot of every
 // page in e2e/screenshots/ (ignored), then copies the ones README.md shows into docs/screenshots/
 // (committed), so the pictures on the repository page are the current pages.
 // `--copy-only` skips the run and copies what the last e2e run left.
@@ -12,7 +13,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const TAKEN = join(ROOT, 'e2e/screenshots');
 const SHOWN = join(ROOT, 'docs/screenshots');
 /** The e2e files whose pages README shows. */
-const FLOWS = ['flows.test.ts', 'connected-apps.test.ts'];
+const FLOWS = ['flows.test.ts', 'connected-apps.test.ts', 'mcp-agent.test.ts'];
 
 /** The screenshot names README.md shows, e.g. `docs/screenshots/home-logged-in.png` → `home-logged-in.png`. */
 export function readmeScreenshots(readme) {

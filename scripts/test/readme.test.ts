@@ -24,8 +24,8 @@ describe('README.md', () => {
     expect(names.length).toBeGreaterThan(0);
     expect(names.map((n) => `docs/screenshots/${n}`).sort()).toEqual(images.filter((i) => i.startsWith('docs/screenshots/')).sort());
     // The flows take them, the demo user's through @kit/harness/journeys (demoUserJourney).
-    const flows = ['e2e/flows.test.ts', 'e2e/connected-apps.test.ts', 'packages/harness/src/journeys.ts'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
-    for (const name of names) expect(flows, `e2e/flows.test.ts, e2e/connected-apps.test.ts (or the journeys) take ${name}`).toContain(`'${name.replace(/\.png$/, '')}'`);
+    const flows = ['e2e/flows.test.ts', 'e2e/connected-apps.test.ts', 'e2e/mcp-agent.test.ts', 'packages/harness/src/journeys.ts'].map((file) => readFileSync(join(ROOT, file), 'utf8')).join('\n');
+    for (const name of names) expect(flows, `e2e/flows.test.ts, e2e/connected-apps.test.ts, e2e/mcp-agent.test.ts (or the journeys) take ${name}`).toContain(`'${name.replace(/\.png$/, '')}'`);
   });
 
   it('keeps the e2e run’s own screenshots out of the repository', () => {

@@ -209,6 +209,7 @@ describe.each(ENGINES)('the connected-apps page on %s', (engine) => {
     expect(active).toContain(`data-connection="${gone.id}"`);
     expect(active).toMatch(/data-field="app">deleted-client</);
     expect(active).toMatch(/data-field="app">agent\.invalid</);
+    expect(active.match(/data-field="agent"/g)).toHaveLength(1);
     expect(active).toContain(`data-connection="${agent.id}"`);
     expect(active).toContain('All your accounts, including accounts you open later');
   });

@@ -110,6 +110,26 @@ export class Https implements HttpClient {
   }
 }
 
+/**
+ * A WHATWG fetch over `http` (e.g. an `Https` trusting the stack's CA), for libraries that take a
+ * fetch, such as the MCP SDK's client. String and form bodies only; answers are read whole.
+ */
+export function webFetch(http: HttpClient): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  return async (url, init = {}) => {
+    const headers: Record<string, string> = {};
+    new Headers(init.headers).forEach((value, key) => (headers[key] = value));
+    let body: string | undefined;
+    if (typeof init.body === 'string') body = init.body;
+    else if (init.body instanceof URLSearchParams) {
+      body = init.body.toString();
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    } else if (init.body != null) throw new Error('webFetch: only string and form bodies');
+    const reply = await http.fetch(url.toString(), { method: init.method ?? 'GET', headers, ...(body === undefined ? {} : { body }) });
+    const empty = reply.status === 204 || reply.status === 304;
+    return new Response(empty ? null : reply.body, { status: reply.status, headers: reply.headers });
+  };
+}
+
 /** One GET over HTTPS verifying the server against `ca` (undefined: the system CAs only). */
 export function httpsGet(url: string, ca: Buffer | undefined): Promise<HttpReply> {
   return send(url, {}, { ca, timeoutMs: 5_000 });

@@ -25,6 +25,8 @@ export interface StackOptions {
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   /** Like `env`, for values that depend on the run's public URLs (e.g. a client's redirect URI at the app). */
   envFor?: (urls: Record<ServiceName, string>) => Partial<Record<ServiceName, Record<string, string>>>;
+  /** PEM CA certificates the services trust besides the system's and Caddy's (e.g. a test origin's CA). */
+  extraCaPems?: string[];
   /** Caddy's active health-check interval (default 1s, so a restarted instance is back in rotation quickly). */
   healthInterval?: string;
 }
@@ -53,7 +55,7 @@ export interface Stack {
   /** The OP's mutual-TLS origin (token, revocation, introspection, PAR, userinfo with a client certificate). */
   mtlsUrl: string;
   instances: Instance[];
-  /** System CAs + this run's Caddy root CA (what NODE_EXTRA_CA_CERTS points the services at). */
+  /** System CAs + this run's Caddy root CA + `extraCaPems` (what NODE_EXTRA_CA_CERTS points the services at). */
   caBundlePath: string;
   ca: Buffer;
   dir: string;
@@ -163,7 +165,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return existsSync(rootCa) && readFileSync(rootCa, 'utf8').includes('END CERTIFICATE') ? true : undefined;
     });
     const caBundlePath = join(dir, 'ca-bundle.pem');
-    writeFileSync(caBundlePath, caBundle(rootCa));
+    writeFileSync(caBundlePath, [caBundle(rootCa), ...(options.extraCaPems ?? [])].join('\n'));
     const ca = readFileSync(caBundlePath);
 
     // 2. The services, each with its own data dir (shared by its instances), pointing at each other through Caddy.

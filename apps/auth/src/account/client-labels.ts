@@ -8,6 +8,8 @@ export interface ClientLabel {
   homeUri: string | undefined;
   /** Registered over HTTP: its name is its own claim. */
   selfRegistered: boolean;
+  /** An AI assistant known by its client ID metadata document: named by the document's host. */
+  agent: boolean;
 }
 
 const httpsUri = (uri: unknown) => (typeof uri === 'string' && URL.parse(uri)?.protocol === 'https:' ? uri : undefined);
@@ -32,11 +34,11 @@ export class ClientLabels {
   }
 
   private async lookUp(clientId: string): Promise<ClientLabel> {
-    const byId: ClientLabel = { name: clientId, homeUri: undefined, selfRegistered: false };
+    const byId: ClientLabel = { name: clientId, homeUri: undefined, selfRegistered: false, agent: false };
     const url = URL.parse(clientId);
-    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return { ...byId, name: url.host };
+    if (url && (url.protocol === 'https:' || url.protocol === 'http:')) return { ...byId, name: url.host, agent: url.protocol === 'https:' };
     const client = await this.provider.Client.find(clientId).catch(() => undefined);
     if (!client) return byId;
-    return { name: client.clientName ?? clientId, homeUri: httpsUri(client.clientUri), selfRegistered: clientKind(client) === 'registered' };
+    return { ...byId, name: client.clientName ?? clientId, homeUri: httpsUri(client.clientUri), selfRegistered: clientKind(client) === 'registered' };
   }
 }
