@@ -1,6 +1,9 @@
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApiDatabase, seed, seedVolume } from '@apps/api';
+import { createTempDatabase } from '@kit/harness/postgres';
+import type { BenchContext } from './context.js';
 
 /**
  * A seeded API database directory (SQLite) with `volume` extra transactions on the demo
@@ -35,4 +38,24 @@ const day = (offsetDays: number) => new Date(Date.now() + offsetDays * DAY).toIS
 /** A date-bounded 50-item page on the account that holds the volume. */
 export function transactionsPagePath(): string {
   return `/accounts/acc-10001-checking/transactions?startDate=${day(-120)}&endDate=${day(-30)}&limit=50`;
+}
+
+export type DbStore = 'sqlite' | 'postgres';
+export const STORE_LABEL: Record<DbStore, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
+/** A seeded API store: the cached SQLite directory, or a throwaway PostgreSQL database (dropped by `drop`). */
+export async function seededApiStore(ctx: BenchContext, store: DbStore): Promise<{ dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {
+  if (store === 'sqlite') return { dataDir: await seededDataDir(ctx.settings.resultsDir, 0, ctx.log), drop: async () => undefined };
+  const temp = await createTempDatabase('api_bench');
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-api-'));
+  const database = await openApiDatabase({ dataDir, databaseUrl: temp.url });
+  await seed(database.db).finally(() => database.close());
+  return {
+    dataDir,
+    databaseUrl: temp.url,
+    drop: async () => {
+      await temp.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -113,8 +113,9 @@ export function versusKeycloak(costs: OperationCosts): KeycloakComparison[] {
   return rows.map(([what, ours, keycloak]) => ({ what, ours, keycloak, ratio: ours === undefined ? undefined : ours / keycloak }));
 }
 
-/** "met" or "missed" for a measured figure against an aim; "not measured" without one. */
-export function verdict(value: number | undefined, aim: number, better: 'higher' | 'lower'): string {
+/** "met" or "missed" for a measured figure against an aim (at least, below, at most); "not measured" without one. */
+export function verdict(value: number | undefined, aim: number, kind: 'at least' | 'below' | 'at most'): string {
   if (value === undefined || !Number.isFinite(value)) return 'not measured';
-  return (better === 'higher' ? value >= aim : value < aim) ? 'met' : 'missed';
+  const met = kind === 'at least' ? value >= aim : kind === 'below' ? value < aim : value <= aim;
+  return met ? 'met' : 'missed';
 }

@@ -1,13 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openApiDatabase, seed } from '@apps/api';
-import { createTempDatabase, postgresReachable } from '@kit/harness/postgres';
+import { postgresReachable } from '@kit/harness/postgres';
 import { stopChild } from '@kit/harness/process';
-import { seededDataDir } from '../lib/api-data.js';
+import { seededApiStore, STORE_LABEL, type DbStore } from '../lib/api-data.js';
 import { API_OPERATIONS, loadApiOperation } from '../lib/api-operations.js';
 import { startApiTarget } from '../lib/api-target.js';
-import { runTokenBench, startAuthTarget, tokenBenchOptionsFromEnv, type Store } from '../lib/auth-token.js';
+import { runTokenBench, startAuthTarget, tokenBenchOptionsFromEnv } from '../lib/auth-token.js';
 import {
   connectionsPerVcpu,
   cpuSecondsPerConnectionDay,
@@ -27,8 +23,6 @@ import type { BenchContext, BenchModule } from '../lib/context.js';
 import { measureLogins } from '../lib/op-login.js';
 import type { Cell, Section } from '../lib/report.js';
 
-type DbStore = Extract<Store, 'sqlite' | 'postgres'>;
-const STORE_LABEL: Record<DbStore, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
 
 interface Measured {
   costs: OperationCosts;
@@ -38,26 +32,9 @@ interface Measured {
 
 const round = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
 
-/** A seeded API store: the cached SQLite directory, or a throwaway PostgreSQL database. */
-async function apiStore(ctx: BenchContext, store: DbStore): Promise<{ dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {
-  if (store === 'sqlite') return { dataDir: await seededDataDir(ctx.settings.resultsDir, 0, ctx.log), drop: async () => undefined };
-  const temp = await createTempDatabase('api_capacity');
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-capacity-'));
-  const database = await openApiDatabase({ dataDir, databaseUrl: temp.url });
-  await seed(database.db).finally(() => database.close());
-  return {
-    dataDir,
-    databaseUrl: temp.url,
-    drop: async () => {
-      await temp.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
 async function measureApi(ctx: BenchContext, store: DbStore, into: Measured): Promise<void> {
   const { durationSeconds, connections } = ctx.settings;
-  const data = await apiStore(ctx, store);
+  const data = await seededApiStore(ctx, store);
   try {
     const target = await startApiTarget({ dataDir: data.dataDir, databaseUrl: data.databaseUrl, paths: [], rateLimit: true });
     try {
@@ -160,7 +137,7 @@ function keycloakSection(stores: DbStore[], measured: Record<string, Measured>):
         Keycloak: row.keycloak,
         ratio: round(row.ratio),
         aim: refresh ? `≥ ${REFRESH_AIM[store]}× Keycloak` : 'reported',
-        verdict: refresh ? verdict(row.ratio, REFRESH_AIM[store], 'higher') : null,
+        verdict: refresh ? verdict(row.ratio, REFRESH_AIM[store], 'at least') : null,
       });
     }
     rows.push({ store: STORE_LABEL[store], 'per vCPU': 'client-credentials grants/s', ours: null, Keycloak: KEYCLOAK_PER_VCPU.clientCredentials, ratio: null, aim: 'not measured (no client-credentials client in the Plaid flow)', verdict: null });

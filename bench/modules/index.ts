@@ -5,9 +5,11 @@ import { capacityModule } from './capacity.js';
 import { footprintModule } from './footprint.js';
 import { growthModule } from './growth.js';
 import { importModule } from './import.js';
+import { latencyModule } from './latency.js';
+import { metricsCostModule } from './metrics-cost.js';
 import { postgresModule } from './postgres.js';
 import { profileModule } from './profile.js';
 import { revocationModule } from './revocation.js';
 
 /** Every benchmark, in run order; each says itself when it cannot run here. */
-export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule, capacityModule];
+export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule, capacityModule, latencyModule, metricsCostModule];

@@ -53,11 +53,13 @@ describe('capacity model', () => {
   });
 
   it('calls an aim met or missed, and an absent figure not measured', () => {
-    expect(verdict(2, 2, 'higher')).toBe('met');
-    expect(verdict(1.99, 2, 'higher')).toBe('missed');
-    expect(verdict(19.9, 20, 'lower')).toBe('met');
-    expect(verdict(20, 20, 'lower')).toBe('missed');
-    expect(verdict(undefined, 20, 'lower')).toBe('not measured');
-    expect(verdict(Number.NaN, 2, 'higher')).toBe('not measured');
+    expect(verdict(2, 2, 'at least')).toBe('met');
+    expect(verdict(1.99, 2, 'at least')).toBe('missed');
+    expect(verdict(19.9, 20, 'below')).toBe('met');
+    expect(verdict(20, 20, 'below')).toBe('missed');
+    expect(verdict(0.05, 0.05, 'at most')).toBe('met');
+    expect(verdict(0.051, 0.05, 'at most')).toBe('missed');
+    expect(verdict(undefined, 20, 'below')).toBe('not measured');
+    expect(verdict(Number.NaN, 2, 'at least')).toBe('not measured');
   });
 });
