@@ -8,6 +8,7 @@ ensure_pnpm
 ensure_caddy
 ensure_chromium
 ensure_compose_checker
+ensure_promtool
 ensure_postgres
 install_deps
 log "lint";      pnpm lint

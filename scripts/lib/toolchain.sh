@@ -96,6 +96,29 @@ ensure_compose_checker() {
   fi
 }
 
+# promtool checks and unit-tests docs/prometheus/alerts.yml. Best effort: Debian's (or Ubuntu's)
+# prometheus package is downloaded, not installed, and only promtool is kept, in .tools/bin; where
+# that cannot be done (no apt, no network), the alert-rule tests say they skip.
+ensure_promtool() {
+  if command -v promtool >/dev/null || [ -x "$TOOLS/bin/promtool" ]; then return; fi
+  if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    log "promtool is missing and apt is not available: the alert-rule tests will be skipped"
+    return
+  fi
+  log "fetching promtool (the prometheus package, apt-get download) into .tools/bin"
+  if [ "$(id -u)" -eq 0 ] && [ ! -f "$TOOLS/.apt-updated" ]; then
+    apt-get update -qq >/dev/null && mkdir -p "$TOOLS" && touch "$TOOLS/.apt-updated"
+  fi
+  local tmp
+  tmp="$(mktemp -d)"
+  if (cd "$tmp" && apt-get download -qq prometheus >/dev/null 2>&1) && dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/x" && [ -x "$tmp/x/usr/bin/promtool" ]; then
+    mkdir -p "$TOOLS/bin" && cp "$tmp/x/usr/bin/promtool" "$TOOLS/bin/promtool"
+  else
+    log "could not fetch promtool: the alert-rule tests will be skipped"
+  fi
+  rm -rf "$tmp"
+}
+
 # The PostgreSQL-backed tests use the machine's server; start it when it is installed but stopped.
 ensure_postgres() {
   if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return; fi
