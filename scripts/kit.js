@@ -20,6 +20,7 @@ const NOUNS = {
   audit: ['auth', 'the security audit log: query, export (NDJSON), prune'],
   keys: ['auth', 'signing keys: generate, list, promote, retire'],
   data: ['api', 'FDX data: import JSON / NDJSON, row counts', ['--max-old-space-size=128', '--max-semi-space-size=4']],
+  performance: ['api', 'the monthly performance disclosure: report'],
 };
 
 function help() {

@@ -26,7 +26,7 @@ const schema = z
     // Per window, for tokens without the OP's `rl` claim (which sets both per client): 0 disables.
     RATE_LIMIT_PER_CLIENT: envInt(3000, 0),
     RATE_LIMIT_PER_CUSTOMER: envInt(600, 0),
-    // Requests whose token failed, per address.
+    // Requests whose token failed, and requests to public routes (the performance disclosure), per address.
     RATE_LIMIT_PER_IP: envInt(6000, 0),
     RATE_LIMIT_SYNC_MS: envInt(250, 0, 10_000),
     // Whose X-Client-Cert header (the mTLS client certificate Caddy passes on) is believed.

@@ -32,6 +32,7 @@ import { INTERNAL_BASE_PATH, internalRouter } from './internal/router.js';
 import { ApiMetrics } from './metrics.js';
 import { MCP_PATH, mcpRouter } from './mcp/router.js';
 import { PerformanceRecorder } from './performance/recorder.js';
+import { performanceRoutes } from './performance/routes.js';
 import { PerformanceStore } from './performance/store.js';
 
 export interface ApiDeps {
@@ -150,6 +151,16 @@ export function createServer(config: ApiConfig, deps: ApiDeps): Express {
   app.use(resourceMetadataRoute({ resource: config.publicUrl, issuer: config.issuer, mcpResource: config.mcpResource }));
   // Bodies (the consent API's revocation request; anything sent elsewhere) are parsed and bounded, so bad JSON is a clean 400.
   app.use(express.json({ limit: '16kb' }));
+  app.use(
+    performanceRoutes({
+      store: new PerformanceStore(deps.database.db),
+      thresholdMs: config.disclosure.thresholdMs,
+      institutionName: config.institutionName,
+      now,
+      cacheMs: config.disclosure.flushMs,
+      limit: limiter.anonymous,
+    }),
+  );
   app.use(INTERNAL_BASE_PATH, internalRouter({ secret: config.internalSecret, dataSource: deps.dataSource, logger: deps.logger }));
   if (counted) app.use(FDX_BASE_PATH, metrics.fdxRequestCounter(FDX_BASE_PATH));
   app.use(

@@ -9,7 +9,7 @@ export interface RateLimits {
   perClient: number;
   /** Requests per window per (client, customer), for tokens without an `rl` claim; 0 disables. */
   perCustomer: number;
-  /** Requests per window per caller address whose token failed; 0 disables. */
+  /** Requests per window per caller address whose token failed or that needed none (public routes); 0 disables. */
   perIp: number;
 }
 
@@ -34,7 +34,7 @@ interface Bucket {
  * does not slow the client's others. A failed token counts for its address alone, so a flood of
  * bad tokens is throttled too. What a hit costs (an upsert, or a batched one) is the counter's.
  */
-export function rateLimit(options: RateLimitOptions): { afterToken: RequestHandler; afterTokenError: ErrorRequestHandler } {
+export function rateLimit(options: RateLimitOptions): { afterToken: RequestHandler; afterTokenError: ErrorRequestHandler; anonymous: RequestHandler } {
   const { limits, counter, now, logger } = options;
   let loggedWindow = 0;
   const logged = new Set<string>();
@@ -86,6 +86,11 @@ export function rateLimit(options: RateLimitOptions): { afterToken: RequestHandl
     afterTokenError: async (err: unknown, req, _res, next) => {
       if (limits.perIp > 0) await count(req, [{ key: `ip:${req.ip ?? 'unknown'}`, limit: limits.perIp }], now());
       next(err);
+    },
+    // Public routes (the performance disclosure) need no token: they count for the address, as a failed token does.
+    anonymous: async (req, _res, next) => {
+      if (limits.perIp > 0) await count(req, [{ key: `ip:${req.ip ?? 'unknown'}`, limit: limits.perIp }], now());
+      next();
     },
   };
 }

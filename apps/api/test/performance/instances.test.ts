@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTempDatabase, type TempDatabase } from '@kit/harness/postgres';
 import { PROPER, REQUESTS } from '../../src/performance/buckets.js';
 import { monthsUpTo } from '../../src/performance/months.js';
+import type { PerformanceReport } from '../../src/performance/report.js';
 import { PerformanceStore } from '../../src/performance/store.js';
 import { startApi, type TestApi } from '../support.js';
 
@@ -43,6 +44,9 @@ describe.each(['sqlite', 'postgres'] as const)('two API instances on one %s data
     const after = (await store.countsFor(month)).get(month[0]!.month)!;
     expect(after[REQUESTS]! - before[REQUESTS]!).toBe(6);
     expect(after[PROPER]! - before[PROPER]!).toBe(6);
+    // Either instance's public JSON shows every instance's figures.
+    const report = (await (await fetch(`${b.url}/performance.json`)).json()) as PerformanceReport;
+    expect(report.months[0]).toMatchObject({ month: month[0]!.month, requests: after[REQUESTS], properResponses: after[PROPER] });
     const rows = await apis[1]!.database.db
       .selectFrom('performance_minute')
       .select(['instance_id'])
