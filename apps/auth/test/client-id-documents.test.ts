@@ -18,8 +18,8 @@ let store: TestStore;
 let auth: TestAuth;
 
 /** An OP trusting the test origin's CA, with `env` on top of the MCP resource. */
-async function startOp(env: Record<string, string> = {}): Promise<TestAuth> {
-  return startTestAuth(store, { MCP_RESOURCE: MCP, ...env }, undefined, { fetch: fetchTrusting(origin.caPem) });
+async function startOp(env: Record<string, string> = {}, onLog?: (line: string) => void): Promise<TestAuth> {
+  return startTestAuth(store, { MCP_RESOURCE: MCP, ...env }, onLog, { fetch: fetchTrusting(origin.caPem) });
 }
 
 /** Serves a fresh agent document at `path` (fresh paths: the OP caches documents) and the client for it. */
@@ -140,8 +140,9 @@ describe('client ID metadata documents', () => {
     expect(errorCodeOf(page.body)).toBe('invalid_client_metadata');
   });
 
-  it('give up on a slow host after the configured timeout', async () => {
-    const op = await startOp({ CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS: '300' });
+  it('give up on a slow host after the configured timeout, and log which host and why', async () => {
+    const lines: string[] = [];
+    const op = await startOp({ CLIENT_ID_METADATA_DOCUMENT_TIMEOUT_MS: '300' }, (line) => lines.push(line));
     try {
       const agent = agentAt('/agents/slow.json', {}, { delayMs: 3_000 });
       const started = Date.now();
@@ -149,6 +150,8 @@ describe('client ID metadata documents', () => {
       const took = Date.now() - started;
       expect(errorCodeOf(page.body)).toBe('invalid_client');
       expect(took).toBeLessThan(2_000);
+      const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'client ID metadata document refused');
+      expect(logged).toMatchObject({ host: new URL(origin.origin).host, error: 'invalid_client', detail: expect.stringMatching(/abort/i) });
     } finally {
       await op.close();
     }

@@ -119,3 +119,28 @@ export function assertAgentResource(client: unknown, indicator: string | undefin
   if (indicator === undefined) throw new errors.InvalidTarget(`resource is required: an agent asks for the MCP server (${mcpResource})`);
   if (indicator !== mcpResource) throw new errors.InvalidTarget(`an agent can only ask for the MCP server (${mcpResource})`);
 }
+
+/** What an operator needs to see why an agent was refused: its document's host and the reason. */
+export interface DocumentRefusal {
+  host: string;
+  error: string;
+  description: string | undefined;
+  /** oidc-provider's detail, e.g. the fetch failure (`This operation was aborted`, `response too large`). */
+  detail: string | undefined;
+}
+
+const REFUSALS = new Set(['invalid_client', 'invalid_client_metadata', 'invalid_redirect_uri', 'invalid_target']);
+
+/**
+ * The refusal of a client identified by a document URL, for the log; undefined for every other
+ * error. The document is public metadata and the detail a library message: no secret in either.
+ */
+export function documentRefusal(clientId: unknown, err: { error?: string; error_description?: string; error_detail?: unknown }): DocumentRefusal | undefined {
+  if (typeof clientId !== 'string' || URL.parse(clientId)?.protocol !== 'https:' || !REFUSALS.has(err.error ?? '')) return undefined;
+  return {
+    host: documentHost(clientId),
+    error: err.error!,
+    description: err.error_description,
+    detail: typeof err.error_detail === 'string' ? err.error_detail : undefined,
+  };
+}

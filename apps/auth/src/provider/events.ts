@@ -4,6 +4,7 @@ import type { KoaContextWithOIDC, errors } from 'oidc-provider';
 import type { AuditLog } from '../audit/audit.js';
 import type { OpMetrics } from '../metrics.js';
 import { pkceRequired } from './client-policy.js';
+import { documentRefusal } from './client-id-documents.js';
 
 /** What a destroyed token tells about itself (an opaque token's jti is the token: never recorded). */
 interface DestroyedToken {
@@ -86,8 +87,12 @@ export function wireProviderEvents(provider: Provider, audit: AuditLog, logger: 
     logger.error({ err: { name: err.name, message: err.message, stack: err.stack } }, 'oidc-provider server_error');
   });
 
-  const logOAuthError = (event: string) => (_ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) =>
+  const logOAuthError = (event: string) => (ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) => {
     logger.info({ event, error: err.error, name: err.name }, 'oauth error');
+    // An agent refused for its client ID metadata document: the operator sees which host and why.
+    const refusal = documentRefusal(ctx.oidc?.params?.client_id, err);
+    if (refusal) logger.warn({ event, ...refusal }, 'client ID metadata document refused');
+  };
   provider.on('grant.error', (ctx: KoaContextWithOIDC, err: errors.OIDCProviderError) => {
     metrics?.grant(ctx.oidc?.params?.grant_type, { error: err.error });
     logOAuthError('grant.error')(ctx, err);
