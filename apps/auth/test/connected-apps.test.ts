@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeFrom, csrfOf, form, OAuthClient, TEST_CLIENT, tokenRequest, type Tokens } from '@kit/harness/oauth';
 import { ENGINES, createTestStore, type TestStore } from '@kit/harness/store';
+import { ClientStore } from '../src/clients/client-store.js';
 import { ConsentStore } from '../src/consents/consent-store.js';
 import { openAuthDatabase } from '../src/db/open.js';
 import type { AuthDatabase } from '../src/db/schema.js';
@@ -220,6 +221,19 @@ describe('the connected-apps client id', () => {
     const { loadAuthConfig } = await import('../src/config.js');
     const client = { client_id: 'op-connected-apps', client_secret: 'x'.repeat(40), redirect_uris: ['https://rp.example.test/cb'] };
     expect(() => loadAuthConfig({ NODE_ENV: 'test', OIDC_CLIENTS: JSON.stringify([client]) })).toThrow(/reserved/);
+  });
+
+  it('is reserved: `pnpm kit clients add` may not take it', async () => {
+    const store = await createTestStore('sqlite');
+    const database = await openAuthDatabase(store.config);
+    try {
+      const clients = new ClientStore(database.db, []);
+      await expect(clients.add({ clientId: 'op-connected-apps', name: 'Impostor', redirectUris: ['https://rp.example.test/cb'], public: true })).rejects.toThrow(/reserved/);
+      expect(await clients.find('op-connected-apps')).toBeUndefined();
+    } finally {
+      await database.close();
+      await store.cleanup();
+    }
   });
 });
 

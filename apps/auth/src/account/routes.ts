@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AccountCatalog } from '../consents/account-catalog.js';
 import type { ConsentEndings } from '../consents/consent-endings.js';
 import type { Consent } from '../consents/consent-store.js';
-import { mayHoldTokens, type CustomerDirectory } from '../customers/directory.js';
+import { mayHoldTokens, type Customer, type CustomerDirectory } from '../customers/directory.js';
 import type { CsrfTokens } from '../interactions/csrf.js';
 import { renderView } from '../views.js';
 import { CALLBACK_PATH, CONNECTIONS_PATH } from './built-in-client.js';
@@ -61,10 +61,11 @@ export function accountRoutes(deps: AccountDeps): Router {
   }
 
   /** The signed-in customer, if they still may use the OP (blocked and deleted customers may not). */
-  async function customerOf(req: Request, res: Response): Promise<SignedIn | undefined> {
+  async function customerOf(req: Request, res: Response): Promise<(SignedIn & { customer: Customer }) | undefined> {
     const session = await signedIn(provider, req, res);
     if (!session) return undefined;
-    return mayHoldTokens(await deps.customers.find(session.accountId, { lockout: false })) ? session : undefined;
+    const customer = await deps.customers.find(session.accountId, { lockout: false });
+    return mayHoldTokens(customer) ? { ...session, customer } : undefined;
   }
 
   /** Token for the page's forms: bound to this session, useless for the interaction pages. */
@@ -83,9 +84,8 @@ export function accountRoutes(deps: AccountDeps): Router {
     const page = await connectionsPage(await store.listForCustomer(who.accountId, LISTED), { labels, catalog: deps.catalog, customerId: who.accountId });
     if (page.accountsUnavailable) deps.logger.warn('account catalog unavailable for the connected-apps page');
     const stopped = typeof req.query.stopped === 'string' ? page.ended.find((c) => c.id === req.query.stopped) : undefined;
-    const customer = await deps.customers.find(who.accountId, { lockout: false });
     res.type('html').send(
-      await renderView('connections', { ...page, csrf: formToken(who), stopped, accountLabel: customer?.claims.email ?? who.accountId }),
+      await renderView('connections', { ...page, csrf: formToken(who), stopped, accountLabel: who.customer.claims.email ?? who.accountId }),
     );
   });
 
