@@ -59,4 +59,14 @@ describe.each(['sqlite', 'postgres'] as const)('two API instances on one %s data
       ['api-2', 2],
     ]);
   });
+
+  it('writes what an instance counted when it shuts down, without waiting for its next flush', async () => {
+    const month = monthsUpTo(Date.now(), 1);
+    const store = new PerformanceStore(apis[0]!.database.db);
+    const before = (await store.countsFor(month)).get(month[0]!.month)![REQUESTS]!;
+    const leaving = await startApi({ databaseUrl: temp?.url, env: { DATA_DIR: dataDir, DISCLOSURE_FLUSH_MS: '60000', INSTANCE_ID: 'api-3' } });
+    expect((await leaving.get('/accounts', null)).status).toBe(401);
+    await leaving.close();
+    expect((await store.countsFor(month)).get(month[0]!.month)![REQUESTS]! - before).toBe(1);
+  });
 });
