@@ -26,6 +26,8 @@ export interface ApiTargetOptions {
   execArgv?: string[];
   /** METRICS_ENABLED of the API (default true, as shipped). */
   metrics?: boolean;
+  /** Extra API settings (environment variable names, e.g. OTEL_*), over the target's own. */
+  env?: Record<string, string>;
 }
 
 export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarget> {
@@ -37,6 +39,7 @@ export async function startApiTarget(options: ApiTargetOptions): Promise<ApiTarg
       BENCH_RATE_LIMIT: options.rateLimit ? 'on' : 'off',
       ...(options.databaseUrl ? { BENCH_DATABASE_URL: options.databaseUrl } : {}),
       BENCH_METRICS: String(options.metrics ?? true),
+      ...(options.env ? { BENCH_API_ENV: JSON.stringify(options.env) } : {}),
     },
     execArgv: options.execArgv,
   });

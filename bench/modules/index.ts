@@ -10,6 +10,7 @@ import { metricsCostModule } from './metrics-cost.js';
 import { postgresModule } from './postgres.js';
 import { profileModule } from './profile.js';
 import { revocationModule } from './revocation.js';
+import { tracingModule } from './tracing.js';
 
 /** Every benchmark, in run order; each says itself when it cannot run here. */
-export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule, capacityModule, latencyModule, metricsCostModule];
+export const MODULES: BenchModule[] = [apiModule, postgresModule, growthModule, footprintModule, profileModule, authModule, importModule, revocationModule, capacityModule, latencyModule, metricsCostModule, tracingModule];

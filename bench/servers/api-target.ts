@@ -58,6 +58,7 @@ const config = loadApiConfig({
   ...(process.env.BENCH_RATE_LIMIT_SYNC_MS ? { RATE_LIMIT_SYNC_MS: process.env.BENCH_RATE_LIMIT_SYNC_MS } : {}),
   // Per-request metrics as shipped (on), or off to measure what they cost.
   METRICS_ENABLED: process.env.BENCH_METRICS ?? 'true',
+  ...(JSON.parse(process.env.BENCH_API_ENV ?? '{}') as Record<string, string>),
 });
 const logger = createLogger({ name: 'api', level: config.logLevel });
 // Started as main.ts does: a batched counter (RATE_LIMIT_SYNC_MS, default 250 ms), unless BENCH_RATE_LIMIT_SYNC_MS says otherwise.

@@ -69,7 +69,9 @@ describe.each([
     expect(res.status).toBe(200);
     await collector.waitFor((spans) => ofTrace(spans, traceId).some((s) => s.kind === SERVER));
     const server = ofTrace(collector.spans, traceId).find((s) => s.kind === SERVER)!;
-    expect(server).toMatchObject({ name: `GET ${FDX}/accounts`, parentSpanId: '00f067aa0ba902b7', traceState: 'caddy=1' });
+    expect(server).toMatchObject({ name: `GET ${FDX}/accounts`, parentSpanId: '00f067aa0ba902b7', traceState: 'caddy=1', flags: 0x301 });
+    // Its children's parent is in this process.
+    expect(ofTrace(collector.spans, traceId).filter((s) => s.kind === CLIENT).map((s) => s.flags)).toContain(0x101);
   });
 
   it("follows the caller's decision not to sample, and marks failed requests as errors", async () => {

@@ -21,6 +21,8 @@ export interface CollectedSpan {
   attributes: Record<string, unknown>;
   /** OTLP status code: 0 unset, 1 ok, 2 error. */
   status: { code: number; message?: string };
+  /** W3C trace flags (0x1 sampled) and OTLP's 0x100 (parent remoteness known), 0x200 (parent remote). */
+  flags: number;
   resource: Record<string, unknown>;
 }
 
@@ -28,6 +30,9 @@ export interface ExportRequest {
   contentType: string | undefined;
   contentEncoding: string | undefined;
   headers: IncomingHttpHeaders;
+  /** The body's size, uncompressed. */
+  bytes: number;
+  /** Spans received. */
   spans: number;
 }
 
@@ -133,6 +138,7 @@ function decodeProtobuf(body: Buffer): CollectedSpan[] {
           endTimeUnixNano: first(s, 8)?.readBigUInt64LE() ?? 0n,
           attributes: protoAttributes(bytesOf(s, 9)),
           status: { code: number(status, 3), ...(text(status, 2) ? { message: text(status, 2)! } : {}) },
+          flags: first(s, 16)?.readUInt32LE() ?? 0,
           resource,
         });
       }
@@ -171,6 +177,7 @@ interface JsonSpan {
   endTimeUnixNano: string;
   attributes?: Array<{ key: string; value: JsonValue }>;
   status?: { code?: number; message?: string };
+  flags?: number;
 }
 
 function decodeJson(body: Buffer): CollectedSpan[] {
@@ -191,13 +198,19 @@ function decodeJson(body: Buffer): CollectedSpan[] {
         endTimeUnixNano: BigInt(s.endTimeUnixNano),
         attributes: jsonAttributes(s.attributes),
         status: { code: s.status?.code ?? 0, ...(s.status?.message ? { message: s.status.message } : {}) },
+        flags: s.flags ?? 0,
         resource,
       })),
     );
   });
 }
 
-export async function startOtlpCollector(): Promise<OtlpCollector> {
+/**
+ * `keep: false` decodes and counts what arrives (`requests`) but keeps no span: a sink for
+ * benchmarks, whose spans would otherwise pile up in memory.
+ */
+export async function startOtlpCollector(options: { keep?: boolean } = {}): Promise<OtlpCollector> {
+  const keep = options.keep ?? true;
   const spans: CollectedSpan[] = [];
   const requests: ExportRequest[] = [];
   const waiters = new Set<() => void>();
@@ -214,8 +227,8 @@ export async function startOtlpCollector(): Promise<OtlpCollector> {
         let body = Buffer.concat(chunks);
         if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
         const received = contentType === 'application/json' ? decodeJson(body) : decodeProtobuf(body);
-        spans.push(...received);
-        requests.push({ contentType, contentEncoding: req.headers['content-encoding'], headers: req.headers, spans: received.length });
+        if (keep) spans.push(...received);
+        requests.push({ contentType, contentEncoding: req.headers['content-encoding'], headers: req.headers, bytes: body.length, spans: received.length });
       } catch (err) {
         res.writeHead(400, { 'content-type': 'text/plain' }).end(String(err));
         return;

@@ -9,6 +9,9 @@ const SCOPE = { name: '@apps/shared/tracing', version: '1' };
 
 const nanos = (ms: number): bigint => BigInt(Math.round(ms * 1000)) * 1000n;
 
+/** OTLP's span flags: W3C's sampled bit, HAS_IS_REMOTE (0x100) and IS_REMOTE (0x200) for the parent. */
+const flagsOf = (span: Span): number => 0x1 | 0x100 | (span.parentIsRemote ? 0x200 : 0);
+
 function jsonValue(value: AttributeValue): Record<string, unknown> {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
@@ -38,7 +41,7 @@ export function encodeJson(resource: Record<string, AttributeValue>, spans: read
               endTimeUnixNano: String(nanos(span.endMs)),
               attributes: jsonAttributes(span.attributes),
               status: span.status,
-              flags: 0x101, // sampled, and the parent's remoteness known (W3C flags plus OTLP's HAS_IS_REMOTE)
+              flags: flagsOf(span),
             })),
           },
         ],
@@ -169,7 +172,7 @@ export function encodeProtobuf(resource: Record<string, AttributeValue>, spans: 
               s.fixed64(7, nanos(span.startMs)).fixed64(8, nanos(span.endMs));
               keyValues(s, 9, span.attributes);
               s.message(15, (status) => status.string(2, span.status.message).uint(3, span.status.code));
-              s.fixed32(16, 0x101);
+              s.fixed32(16, flagsOf(span));
             });
           }
         }),

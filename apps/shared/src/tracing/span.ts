@@ -34,6 +34,8 @@ export class Span {
     readonly kind: SpanKind,
     readonly context: SpanContext,
     readonly parentSpanId: string | undefined,
+    /** The parent is another process's span (a caller's traceparent). */
+    readonly parentIsRemote = false,
   ) {}
 
   get recording(): boolean {

@@ -38,7 +38,7 @@ export class Tracer {
   startSpan(name: string, kind: SpanKind, remote?: SpanContext): Span {
     const traceId = remote?.traceId ?? newTraceId();
     const context: SpanContext = { traceId, spanId: newSpanId(), sampled: this.sampler(traceId, remote), traceState: remote?.traceState };
-    return new Span(this.exporter, name, kind, context, remote?.spanId);
+    return new Span(this.exporter, name, kind, context, remote?.spanId, remote !== undefined);
   }
 
   /** Exports what is queued; for shutdown (after the server stopped taking requests). */
