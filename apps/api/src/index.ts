@@ -20,3 +20,4 @@ export { createOpClient } from './consent/op-client.js';
 export { customerDataFor } from './consent/selected-accounts.js';
 export { rateLimit, type RateLimits } from './fdx/rate-limit.js';
 export { renderStatementPdf } from './pdf/statement-pdf.js';
+export { ApiMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -73,36 +73,45 @@ export class ServiceMetrics {
   }
 }
 
+/** Where the accessor below keeps a request's current route and the last template matched. */
+const ROUTE = Symbol('route');
+const TEMPLATE = Symbol('routeTemplate');
+type Tracked = Request & { [ROUTE]?: unknown; [TEMPLATE]?: string };
+
+/** Request prototypes (one per Express app: `app.request`) that already carry the accessor. */
+const watched = new WeakSet<object>();
+
 /**
  * Express (router 2) sets `req.route` when it dispatches to a route, while `req.baseUrl` is the
  * mount path of the router holding it; it restores both once the router is left. Watching the
- * assignment keeps the full template (mount path + route path) of the last route matched.
- * Once per request (the metrics and the tracing middleware both ask).
+ * assignment keeps the full template (mount path + route path) of the last route matched. The
+ * accessor sits on the app's request prototype, installed by the first request through it, so a
+ * request pays one property write per route matched, nothing per request (defining an accessor on
+ * every request cost more than the histogram itself). Returns a reader of the template.
  */
 export function captureRoute(req: Request): () => string | undefined {
-  const seen = templates.get(req);
-  if (seen) return seen;
-  let template: string | undefined;
-  const read = () => template;
-  templates.set(req, read);
-  let current: unknown;
-  Object.defineProperty(req, 'route', {
-    configurable: true,
-    enumerable: true,
-    get: () => current,
-    set: (route: { path?: unknown } | undefined) => {
-      current = route;
-      if (route && typeof route.path === 'string') template = `${req.baseUrl}${route.path}`;
-    },
-  });
-  return read;
+  const proto = Object.getPrototypeOf(req) as object | null;
+  // Never on Node's IncomingMessage or on Object: only an app's request prototype is ours to extend.
+  if (proto && proto !== IncomingMessage.prototype && proto !== Object.prototype && !watched.has(proto)) {
+    watched.add(proto);
+    Object.defineProperty(proto, 'route', {
+      configurable: true,
+      enumerable: true,
+      get(this: Tracked) {
+        return this[ROUTE];
+      },
+      set(this: Tracked, route: { path?: unknown } | undefined) {
+        this[ROUTE] = route;
+        if (route && typeof route.path === 'string') this[TEMPLATE] = `${this.baseUrl}${route.path}`;
+      },
+    });
+  }
+  return () => routeTemplate(req);
 }
 
-const templates = new WeakMap<Request, () => string | undefined>();
-
-/** The route template Express matched for this request (with its mount path), once ServiceMetrics.http() saw it. */
+/** The route template Express matched for this request (with its mount path), once captureRoute saw its app. */
 export function routeTemplate(req: Request): string | undefined {
-  return templates.get(req)?.();
+  return (req as Tracked)[TEMPLATE];
 }
 
 let runtime: Registry | undefined;
