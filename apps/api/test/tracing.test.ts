@@ -124,4 +124,9 @@ describe('API tracing off', () => {
   it('is also off with OTEL_SDK_DISABLED=true whatever else is set', () => {
     expect(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
   });
+
+  it('refuses to start with settings it cannot honour, naming them', () => {
+    expect(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(/OTEL_EXPORTER_OTLP_PROTOCOL: "grpc" is not supported/);
+    expect(() => testConfig({ OTEL_TRACES_EXPORTER: 'console' })).toThrow(/OTEL_TRACES_EXPORTER/);
+  });
 });
