@@ -6,10 +6,10 @@
 // customer ending the connection on the connected-apps page, and the refusals on the real stack.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { openBrowser, type BrowserSession } from '@kit/harness/browser';
 import { agentDocument, startDocumentOrigin, type DocumentOrigin } from '@kit/harness/client-documents';
@@ -18,6 +18,7 @@ import { codeFrom, OAuthClient } from '@kit/harness/oauth';
 import { OP, signIn, USERS } from '@kit/harness/op-pages';
 import { DEV_CLIENT, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryOAuthProvider } from './lib/mcp-auth.js';
 
 const SHARED = ['acc-10001-checking', 'acc-10001-savings'];
 
@@ -75,12 +76,11 @@ afterAll(async () => {
 const sdkFetch = (url: string | URL, init?: RequestInit) => webFetch(http)(url, init);
 
 /** The SDK's OAuth client provider of a desktop assistant known by its client ID metadata document. */
-class AgentAuth implements OAuthClientProvider {
+class AgentAuth extends MemoryOAuthProvider {
   info: OAuthClientInformationMixed | undefined;
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
-  constructor(readonly clientMetadataUrl: string) {}
+  constructor(readonly clientMetadataUrl: string) {
+    super();
+  }
   get redirectUrl(): string {
     return callback.uri;
   }
@@ -92,21 +92,6 @@ class AgentAuth implements OAuthClientProvider {
   }
   saveClientInformation(info: OAuthClientInformationMixed) {
     this.info = info;
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
   }
 }
 

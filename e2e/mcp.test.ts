@@ -2,15 +2,16 @@
 // discovery from the 401, the OP's metadata, login and consent for the MCP resource (scripted, as
 // the OP tests do; e2e/mcp-agent.test.ts has an agent with a client ID metadata document, in Chromium), then the MCP SDK's own
 // client calling the tools with the OP-issued token, refresh, and the audience walls both ways.
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type { OAuthClientMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Https, webFetch } from '@kit/harness/http';
 import { codeFrom, OAuthClient } from '@kit/harness/oauth';
 import { DEV_CLIENT, startStack, type Stack } from '@kit/harness/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryOAuthProvider } from './lib/mcp-auth.js';
 
 let stack: Stack;
 let http: Https;
@@ -122,10 +123,7 @@ describe('an MCP client against the real stack', () => {
  * registration (e2e/mcp-agent.test.ts: with a client ID metadata document instead), tokens and the PKCE verifier kept in
  * memory, and the "browser" a scripted user agent that signs in and consents.
  */
-class AssistantAuth implements OAuthClientProvider {
-  saved: OAuthTokens | undefined;
-  verifier = '';
-  authorizationUrl: URL | undefined;
+class AssistantAuth extends MemoryOAuthProvider {
   get redirectUrl(): string {
     return `${stack.urls.app}/callback`;
   }
@@ -134,21 +132,6 @@ class AssistantAuth implements OAuthClientProvider {
   }
   clientInformation() {
     return { client_id: DEV_CLIENT.id, client_secret: DEV_CLIENT.secret };
-  }
-  tokens() {
-    return this.saved;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.saved = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.verifier = verifier;
-  }
-  codeVerifier() {
-    return this.verifier;
   }
 }
 
