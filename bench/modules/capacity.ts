@@ -28,6 +28,8 @@ interface Measured {
   costs: OperationCosts;
   /** Operations per second the closed-loop load reached (the machine's, not a vCPU's). */
   throughput: Partial<Record<Operation, number>>;
+  /** RS256 signatures per second on one core, measured in the run: how fast the cores were. */
+  signaturesPerSecond?: number;
 }
 
 const round = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** digits) / 10 ** digits);
@@ -57,6 +59,7 @@ async function measureOp(ctx: BenchContext, store: DbStore, into: Measured): Pro
   const options = { ...tokenBenchOptionsFromEnv(ctx.settings.durationSeconds), stores: [store], algs: ['RS256' as const], profileDir: undefined };
   const tokens = await runTokenBench(options, ctx.log);
   const grants = tokens.cases[0];
+  into.signaturesPerSecond = tokens.signaturesPerSecond.RS256;
   if (grants) {
     into.costs.refresh = grants.refreshCpuMs;
     into.costs.codeExchange = grants.codeExchangeCpuMs;
@@ -93,6 +96,7 @@ function costSection(stores: DbStore[], measured: Record<string, Measured>): Sec
     rows,
     notes: [
       'CPU ms/op: user + system CPU time of the serving process (all threads, from /proc) during a closed-loop load, divided by the operations completed. ops/s per vCPU = 1000 ÷ CPU ms/op: what one fully busy vCPU would serve.',
+      `Speed of the cores in this run: ${stores.map((store) => `${Math.round(measured[store]!.signaturesPerSecond ?? Number.NaN)} RS256 signatures/s on one core (${STORE_LABEL[store]} phase)`).join(', ')}; CPU per operation scales with it, so compare runs (and hosts) with this figure beside them.`,
       'The PostgreSQL server\'s own CPU is not in these figures (it runs as its own processes, on loopback here); Keycloak\'s published sizing likewise counts Keycloak alone, its database apart.',
       'API: authenticated requests as shipped (JWT check, batched rate limits, consent checks, metrics on, log lines at info to /dev/null), a consent token naming all accounts. OP: refresh grants and code exchanges as in the `auth` module (8 in flight, RS256); a sign-in is a new browser\'s whole flow (authorization request, login page, argon2id password check at OWASP\'s 19 MiB / 2 iterations, consent, redirect with the code).',
     ],
