@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openApiDatabase, seed, seedVolume } from '@apps/api';
-import { createTempDatabase } from '@kit/harness/postgres';
+import { createTempDatabase, postgresReachable } from '@kit/harness/postgres';
 import type { BenchContext } from './context.js';
 
 /**
@@ -42,6 +42,12 @@ export function transactionsPagePath(): string {
 
 export type DbStore = 'sqlite' | 'postgres';
 export const STORE_LABEL: Record<DbStore, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL' };
+
+/** The stores a run can measure here: SQLite always, PostgreSQL when a server answers (else why not, for the report). */
+export async function reachableStores(): Promise<{ stores: DbStore[]; skipped: string[] }> {
+  if (await postgresReachable()) return { stores: ['sqlite', 'postgres'], skipped: [] };
+  return { stores: ['sqlite'], skipped: ['PostgreSQL: no server reachable (set PG_TEST_URL)'] };
+}
 
 /** A seeded API store: the cached SQLite directory, or a throwaway PostgreSQL database (dropped by `drop`). */
 export async function seededApiStore(ctx: BenchContext, store: DbStore): Promise<{ dataDir: string; databaseUrl?: string; drop(): Promise<void> }> {

@@ -1,6 +1,5 @@
-import { postgresReachable } from '@kit/harness/postgres';
 import { stopChild } from '@kit/harness/process';
-import { seededApiStore, STORE_LABEL, type DbStore } from '../lib/api-data.js';
+import { reachableStores, seededApiStore, STORE_LABEL, type DbStore } from '../lib/api-data.js';
 import { API_OPERATIONS, loadApiOperation } from '../lib/api-operations.js';
 import { startApiTarget } from '../lib/api-target.js';
 import { runTokenBench, startAuthTarget, tokenBenchOptionsFromEnv } from '../lib/auth-token.js';
@@ -163,10 +162,7 @@ export const capacityModule: BenchModule = {
   description: 'CPU per operation (sign-in, code exchange, refresh, /accounts, transactions page, statement PDF, MCP call) → connections per vCPU, vs Keycloak',
   available: async () => true,
   async run(ctx) {
-    const stores: DbStore[] = ['sqlite'];
-    const skipped: string[] = [];
-    if (await postgresReachable()) stores.push('postgres');
-    else skipped.push('PostgreSQL: no server reachable (set PG_TEST_URL)');
+    const { stores, skipped } = await reachableStores();
     const measured: Record<string, Measured> = {};
     for (const store of stores) {
       const into: Measured = { costs: {}, throughput: {} };

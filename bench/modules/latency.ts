@@ -1,7 +1,6 @@
 import { basic } from '@kit/harness/oauth';
-import { postgresReachable } from '@kit/harness/postgres';
 import { stopChild } from '@kit/harness/process';
-import { seededApiStore, STORE_LABEL, transactionsPagePath, type DbStore } from '../lib/api-data.js';
+import { reachableStores, seededApiStore, STORE_LABEL, transactionsPagePath, type DbStore } from '../lib/api-data.js';
 import { loadApiOperation, type ApiOperation } from '../lib/api-operations.js';
 import { FDX, startApiTarget } from '../lib/api-target.js';
 import { startAuthTarget, tokenBenchOptionsFromEnv } from '../lib/auth-token.js';
@@ -121,10 +120,7 @@ export const latencyModule: BenchModule = {
   description: 'p50/p99 of /accounts, a transactions page and refresh grants under an open-model load at half the measured maximum',
   available: async () => true,
   async run(ctx) {
-    const stores: DbStore[] = ['sqlite'];
-    const skipped: string[] = [];
-    if (await postgresReachable()) stores.push('postgres');
-    else skipped.push('PostgreSQL: no server reachable (set PG_TEST_URL)');
+    const { stores, skipped } = await reachableStores();
     const rows: Row[] = [];
     for (const store of stores) {
       rows.push(...(await apiRows(ctx, store)));
